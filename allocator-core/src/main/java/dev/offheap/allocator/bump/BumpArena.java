@@ -1,0 +1,445 @@
+package dev.offheap.allocator.bump;
+
+import dev.offheap.allocator.OutOfOffHeapMemoryException;
+import dev.offheap.allocator.internal.Checks;
+import dev.offheap.allocator.region.Region;
+import dev.offheap.allocator.region.Span;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Pointer-increment allocation over spans of a {@link Region}: the fastest path there is. Blocks
+ * are not freed one by one; {@link #reset(long)} rewinds to a {@link #mark()} and {@link #reset()}
+ * rewinds to the start, and memory is given back to the region on {@link #close()}.
+ *
+ * <p>Thread-safety: <em>confined</em> by default — every method but the byte counts must be called
+ * from the thread that built the arena, or {@link WrongThreadException} is thrown.
+ * {@link Builder#shared(boolean) shared} arenas may be called from any thread and serialise their
+ * calls on a lock. Segments it returns may be read and written from any thread.
+ *
+ * <p>Memory: each block is a segment bounded to exactly its bytes and bound to the scope of the
+ * span it lies in. After {@code reset}, a segment from before the reset still works and aliases
+ * newer blocks, as with {@link SegmentAllocator#slicingAllocator}; after {@link #close()} every
+ * segment the arena returned throws on access. Blocks are zeroed by default, as
+ * {@code Arena.allocate} zeroes; memory that is known to be untouched since commit is not zeroed
+ * twice.
+ *
+ * <p>Growth: when a span is full the arena takes a new one from the region, twice as long as the
+ * last (up to {@value #MAX_GROWTH_BYTES} bytes) or as long as the request needs; the unused tail of
+ * the old span is skipped. Spans are kept across {@code reset} and reused in order, so a reset
+ * arena allocates again without asking the region.
+ *
+ * {@snippet :
+ * try (BumpArena arena = BumpArena.ofConfined()) {
+ *     MemorySegment header = arena.allocate(64, 8);
+ *     long mark = arena.mark();
+ *     MemorySegment scratch = arena.allocate(4096);
+ *     arena.reset(mark); // scratch's bytes are reused by the next allocation
+ * }
+ * }
+ */
+public final class BumpArena implements SegmentAllocator, AutoCloseable {
+    /** The largest span growth step: 1 GiB. */
+    public static final long MAX_GROWTH_BYTES = 1L << 30;
+
+    // A mark packs: arena tag (12 bits) | span index (12 bits) | offset in span (40 bits).
+    private static final int OFFSET_BITS = 40;
+    private static final int INDEX_BITS = 12;
+    private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
+    private static final int MAX_SPANS = 1 << INDEX_BITS;
+    private static final int TAG_MASK = (1 << 12) - 1;
+    private static final AtomicInteger NEXT_TAG = new AtomicInteger();
+
+    private final Region region;
+    private final boolean ownsRegion;
+    private final Thread owner;
+    private final boolean zeroing;
+    private final long tag;
+    private final long maxSpanBytes;
+    /** Spans start on chunk boundaries, so any alignment up to the chunk size can be honoured. */
+    private final long maxAlignment;
+
+    /** Spans in the order taken; spans past {@link #current} are spare, kept for reuse after a reset. */
+    private Span[] spans = new Span[4];
+    /** Per span: offset below which its bytes may be dirty (were handed out before). */
+    private long[] dirtyEnd = new long[4];
+    private int spanCount;
+    private int current = -1;
+
+    // The hot path's state: the current span's segment and its cursor, as offsets into it.
+    private MemorySegment segment;
+    private long cursor;
+    private long limit;
+    /** Bytes handed out in spans before the current one, padding and skipped tails included. */
+    private long usedBefore;
+    private boolean closed;
+
+    private BumpArena(Builder b) {
+        this.ownsRegion = b.region == null;
+        this.region = ownsRegion ? Region.builder().name(b.name).reserve(b.reserveBytes).build() : b.region;
+        this.owner = b.shared ? null : Thread.currentThread();
+        this.zeroing = b.zeroing;
+        this.tag = (long) (NEXT_TAG.getAndIncrement() & TAG_MASK) << (OFFSET_BITS + INDEX_BITS);
+        this.maxSpanBytes = Math.min(region.reservedBytes(), (1L << OFFSET_BITS));
+        this.maxAlignment = region.chunkBytes();
+    }
+
+    /** {@return a builder: confined, zeroing, over a region of its own with the default reservation} */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@return a confined, zeroing arena over a region of its own} */
+    public static BumpArena ofConfined() {
+        return builder().build();
+    }
+
+    /**
+     * @param region the region to take spans from; it stays open when the arena closes
+     * @return a confined, zeroing arena over {@code region}
+     */
+    public static BumpArena ofConfined(Region region) {
+        return builder().region(region).build();
+    }
+
+    /**
+     * Allocates a block bounded to exactly {@code byteSize} bytes, aligned to {@code byteAlignment}.
+     *
+     * @param byteSize the size in bytes; zero gives an empty segment
+     * @param byteAlignment a power of two no larger than the region's chunk size
+     * @return the block, zeroed unless zeroing was turned off
+     * @throws IllegalArgumentException if the size is negative or the alignment is not a power of
+     *         two or exceeds the chunk size
+     * @throws OutOfOffHeapMemoryException if the region cannot lend another span
+     * @throws WrongThreadException if the arena is confined to another thread
+     * @throws IllegalStateException if the arena is closed
+     */
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        if (owner == null) {
+            synchronized (this) {
+                return allocateSlice(byteSize, byteAlignment);
+            }
+        }
+        checkOwner();
+        return allocateSlice(byteSize, byteAlignment);
+    }
+
+    /**
+     * Allocates like {@link #allocate(long, long)} and returns only the block's address: no object
+     * is made, for hot paths that pass the address to native code or keep it in a table.
+     *
+     * @param byteSize the size in bytes
+     * @param byteAlignment a power of two no larger than the region's chunk size
+     * @return the address of the first byte
+     * @throws IllegalArgumentException if the size is negative or the alignment is bad
+     * @throws OutOfOffHeapMemoryException if the region cannot lend another span
+     * @throws WrongThreadException if the arena is confined to another thread
+     * @throws IllegalStateException if the arena is closed
+     */
+    public long allocateAddress(long byteSize, long byteAlignment) {
+        if (owner == null) {
+            synchronized (this) {
+                return allocateAddress0(byteSize, byteAlignment);
+            }
+        }
+        checkOwner();
+        return allocateAddress0(byteSize, byteAlignment);
+    }
+
+    private long allocateAddress0(long byteSize, long byteAlignment) {
+        long offset = bump(byteSize, byteAlignment);
+        return segment.address() + offset; // read after bump: it may have moved to a new span
+    }
+
+    private MemorySegment allocateSlice(long byteSize, long byteAlignment) {
+        long offset = bump(byteSize, byteAlignment);
+        return segment.asSlice(offset, byteSize);
+    }
+
+    /** Moves the cursor past a new block and returns the block's offset in {@link #segment}. */
+    private long bump(long byteSize, long byteAlignment) {
+        Checks.checkSizeAndAlignment(byteSize, byteAlignment, maxAlignment);
+        if (closed) {
+            throw new IllegalStateException("arena is closed");
+        }
+        long start = (cursor + byteAlignment - 1) & -byteAlignment;
+        // start <= limit < 2^40 and byteSize >= 0, so the sum cannot overflow.
+        if (segment == null || byteSize > limit - start) {
+            start = nextSpan(byteSize);
+        }
+        cursor = start + byteSize;
+        if (zeroing && start < dirtyEnd[current]) {
+            segment.asSlice(start, Math.min(byteSize, dirtyEnd[current] - start)).fill((byte) 0);
+        }
+        return start;
+    }
+
+    /** Moves to the next spare span that fits, or takes a new one; returns the block's offset (0). */
+    private long nextSpan(long byteSize) {
+        if (byteSize > maxSpanBytes) {
+            throw new OutOfOffHeapMemoryException("request exceeds the largest span", region.name(), byteSize,
+                    maxSpanBytes, region.committedBytes(), usedBytes());
+        }
+        leaveCurrentSpan();
+        // Spare spans left by a reset are reused in order; one too short for this request is
+        // skipped (it stays spare for the next reset).
+        while (current + 1 < spanCount) {
+            current++;
+            if (spans[current].byteSize() >= byteSize) {
+                enter(current);
+                return 0;
+            }
+            usedBefore += spans[current].byteSize();
+        }
+        if (spanCount == MAX_SPANS) {
+            throw new OutOfOffHeapMemoryException("span table full (" + MAX_SPANS + " spans)", region.name(),
+                    byteSize, maxSpanBytes, region.committedBytes(), usedBytes());
+        }
+        long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
+        long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
+        Span span = region.acquire(Math.min(want, maxSpanBytes));
+        if (spanCount == spans.length) {
+            spans = Arrays.copyOf(spans, spanCount * 2);
+            dirtyEnd = Arrays.copyOf(dirtyEnd, spanCount * 2);
+        }
+        spans[spanCount] = span;
+        dirtyEnd[spanCount] = span.zeroed() ? 0 : span.byteSize();
+        current = spanCount++;
+        enter(current);
+        return 0;
+    }
+
+    private void leaveCurrentSpan() {
+        if (current >= 0) {
+            dirtyEnd[current] = Math.max(dirtyEnd[current], cursor);
+            usedBefore += spans[current].byteSize();
+        }
+    }
+
+    private void enter(int index) {
+        segment = spans[index].segment();
+        cursor = 0;
+        limit = spans[index].byteSize();
+    }
+
+    /**
+     * {@return the current position, to hand to {@link #reset(long)} later}
+     *
+     * @throws WrongThreadException if the arena is confined to another thread
+     * @throws IllegalStateException if the arena is closed
+     */
+    public long mark() {
+        if (owner == null) {
+            synchronized (this) {
+                return mark0();
+            }
+        }
+        checkOwner();
+        return mark0();
+    }
+
+    private long mark0() {
+        ensureOpen();
+        return current < 0 ? tag : tag | ((long) current << OFFSET_BITS) | cursor;
+    }
+
+    /**
+     * Rewinds to a mark: the bytes allocated since become free for the next allocations.
+     *
+     * @param mark a value {@link #mark()} of this arena returned, at or before the current position
+     * @throws IllegalArgumentException if the mark is not from this arena or lies past the current
+     *         position (a reset already rewound beyond it)
+     * @throws WrongThreadException if the arena is confined to another thread
+     * @throws IllegalStateException if the arena is closed
+     */
+    public void reset(long mark) {
+        if (owner == null) {
+            synchronized (this) {
+                reset0(mark);
+                return;
+            }
+        }
+        checkOwner();
+        reset0(mark);
+    }
+
+    /**
+     * Rewinds to the start: every byte allocated becomes free, spans stay for reuse.
+     *
+     * @throws WrongThreadException if the arena is confined to another thread
+     * @throws IllegalStateException if the arena is closed
+     */
+    public void reset() {
+        reset(tag);
+    }
+
+    private void reset0(long mark) {
+        ensureOpen();
+        long markTag = mark & ~((1L << (OFFSET_BITS + INDEX_BITS)) - 1);
+        int index = (int) ((mark >>> OFFSET_BITS) & (MAX_SPANS - 1));
+        long offset = mark & OFFSET_MASK;
+        boolean atStart = mark == tag;
+        boolean valid = markTag == tag && (atStart || index < current || (index == current && offset <= cursor));
+        if (!valid) {
+            throw new IllegalArgumentException("mark is not from this arena or lies past the current position: mark=0x"
+                    + Long.toHexString(mark) + ", position=0x" + Long.toHexString(mark0()));
+        }
+        if (current < 0) {
+            return;
+        }
+        dirtyEnd[current] = Math.max(dirtyEnd[current], cursor);
+        usedBefore = 0;
+        for (int i = 0; i < (atStart ? 0 : index); i++) {
+            usedBefore += spans[i].byteSize();
+        }
+        current = atStart ? 0 : index;
+        enter(current);
+        cursor = atStart ? 0 : offset;
+    }
+
+    /** {@return the bytes handed out since the start or the last full reset, padding included} */
+    public long usedBytes() {
+        return usedBefore + cursor;
+    }
+
+    /** {@return the bytes of all spans this arena holds} */
+    public long committedBytes() {
+        long sum = 0;
+        for (int i = 0; i < spanCount; i++) {
+            sum += spans[i].byteSize();
+        }
+        return sum;
+    }
+
+    /** {@return the region this arena takes its spans from} */
+    public Region region() {
+        return region;
+    }
+
+    /**
+     * Gives every span back to the region (and closes the region if the arena made it). Every
+     * segment this arena returned throws on access from now on. Idempotent.
+     *
+     * @throws WrongThreadException if the arena is confined to another thread
+     */
+    @Override
+    public void close() {
+        if (owner == null) {
+            synchronized (this) {
+                close0();
+                return;
+            }
+        }
+        checkOwner();
+        close0();
+    }
+
+    private void close0() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ownsRegion) {
+            region.close();
+        } else {
+            for (int i = 0; i < spanCount; i++) {
+                region.release(spans[i]);
+            }
+        }
+        Arrays.fill(spans, null);
+        spanCount = 0;
+        current = -1;
+        segment = null;
+        cursor = 0;
+        limit = 0;
+        usedBefore = 0;
+    }
+
+    private void checkOwner() {
+        if (Thread.currentThread() != owner) {
+            throw new WrongThreadException("arena is confined to thread " + owner.getName()
+                    + ": caller=" + Thread.currentThread().getName());
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("arena is closed");
+        }
+    }
+
+    /**
+     * Settings of a bump arena.
+     *
+     * <p>Thread-safety: not thread-safe; build on one thread.
+     */
+    public static final class Builder {
+        private Region region;
+        private String name = "bump";
+        private long reserveBytes = Region.DEFAULT_RESERVE_BYTES;
+        private boolean shared;
+        private boolean zeroing = true;
+
+        private Builder() {
+        }
+
+        /**
+         * @param region a region to take spans from, kept open on close; by default the arena
+         *        reserves a region of its own and closes it on close
+         * @return this builder
+         */
+        public Builder region(Region region) {
+            this.region = Objects.requireNonNull(region, "region");
+            return this;
+        }
+
+        /**
+         * @param name the name of the arena's own region (ignored with {@link #region(Region)})
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * @param bytes the reservation of the arena's own region (ignored with {@link #region(Region)})
+         * @return this builder
+         */
+        public Builder reserve(long bytes) {
+            this.reserveBytes = Checks.checkPositive("reserveBytes", bytes);
+            return this;
+        }
+
+        /**
+         * @param shared {@code true} to allow calls from any thread (serialised on a lock)
+         * @return this builder
+         */
+        public Builder shared(boolean shared) {
+            this.shared = shared;
+            return this;
+        }
+
+        /**
+         * @param zeroing {@code false} to hand out blocks with whatever bytes they hold
+         * @return this builder
+         */
+        public Builder zeroing(boolean zeroing) {
+            this.zeroing = zeroing;
+            return this;
+        }
+
+        /**
+         * @return the arena, confined to the calling thread unless shared
+         * @throws dev.offheap.allocator.NativeCallException if its own region cannot be reserved
+         */
+        public BumpArena build() {
+            return new BumpArena(this);
+        }
+    }
+}

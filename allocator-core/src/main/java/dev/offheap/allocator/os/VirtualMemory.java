@@ -1,0 +1,58 @@
+package dev.offheap.allocator.os;
+
+import dev.offheap.allocator.NativeCallException;
+
+/**
+ * What a region needs from the operating system: reserve address space, commit and decommit
+ * pages, pre-fault them, and give the range back. The seam between the allocator and the kernel:
+ * {@link #system()} is the real thing, and a test may wrap it to make a call fail.
+ *
+ * <p>Every address and length is page-aligned; every method throws {@link NativeCallException}
+ * when the kernel refuses, and leaves the range as it was before the call in that case.
+ *
+ * <p>Thread-safety: implementations are stateless or thread-safe.
+ */
+public interface VirtualMemory {
+
+    /** {@return the memory calls of this operating system} */
+    static VirtualMemory system() {
+        return SystemVirtualMemory.INSTANCE;
+    }
+
+    /** {@return the size of a page in bytes} */
+    long pageSize();
+
+    /**
+     * Reserves address space that costs no memory: {@code PROT_NONE},
+     * {@code MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE}.
+     *
+     * @param byteSize the length, a multiple of the page size
+     * @return the start address, page-aligned
+     */
+    long reserve(long byteSize);
+
+    /** Makes reserved pages readable and writable ({@code mprotect}); their content is zero. */
+    void commit(long address, long byteSize);
+
+    /**
+     * Faults committed pages in now, so the first write by a user costs no page fault:
+     * {@code madvise(MADV_POPULATE_WRITE)} where the kernel has it, else one write per page.
+     */
+    void populate(long address, long byteSize);
+
+    /**
+     * Gives committed pages back to the kernel ({@code madvise(MADV_DONTNEED)}) and makes them
+     * inaccessible again ({@code mprotect(PROT_NONE)}).
+     */
+    void decommit(long address, long byteSize);
+
+    /**
+     * Asks for transparent huge pages ({@code madvise(MADV_HUGEPAGE)}).
+     *
+     * @return {@code false} where the system has no such advice or refuses it as unsupported
+     */
+    boolean adviseHugePages(long address, long byteSize);
+
+    /** Unmaps a reservation ({@code munmap}). */
+    void release(long address, long byteSize);
+}

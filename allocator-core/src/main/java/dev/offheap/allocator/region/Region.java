@@ -1,0 +1,572 @@
+package dev.offheap.allocator.region;
+
+import dev.offheap.allocator.NativeCallException;
+import dev.offheap.allocator.OutOfOffHeapMemoryException;
+import dev.offheap.allocator.internal.Checks;
+import dev.offheap.allocator.os.VirtualMemory;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * One reserved range of virtual address space, committed on demand in chunks and lent to
+ * allocators as {@link Span spans} of whole chunks.
+ *
+ * <p>Thread-safety: thread-safe. Acquire, release, trim and close take one internal lock: they
+ * happen once per chunk (megabytes), never per allocation. The byte counts may be read from any
+ * thread without the lock; they are written under it and published through volatile fields.
+ *
+ * <h2>Life of a chunk</h2>
+ * <pre>
+ *   FREE (reserved, PROT_NONE, no memory)
+ *     -- acquire: mprotect(READ|WRITE) + pre-fault -->  USED (lent in a span)
+ *   USED -- release: the span's scope closes -->  IDLE (committed, no owner)
+ *   IDLE -- acquire: reused as it is, no syscall -->  USED
+ *   IDLE -- idle longer than the decay delay, trim(), or room needed under the limit:
+ *           madvise(DONTNEED) + mprotect(PROT_NONE) -->  FREE
+ * </pre>
+ * The decay delay keeps a burst from thrashing (as jemalloc's dirty decay does): memory that was
+ * just released is reused without a syscall if it is needed again soon. Decay is applied when the
+ * region is next used and by {@link #trim()}.
+ *
+ * <h2>Accounting, in bytes</h2>
+ * {@code reserved} is the range's length; {@code committed} counts USED and IDLE chunks and never
+ * exceeds the {@link Builder#limit(long) limit}; {@code used} counts USED chunks.
+ *
+ * <h2>Safety</h2>
+ * Every span's segment is bound to a scope of its own that is closed before its memory is
+ * decommitted or unmapped, so no segment carved from a region can reach memory that is not
+ * committed, and {@link #close()} makes every one of them throw on access instead of crashing.
+ */
+public final class Region implements AutoCloseable {
+    /** Default reservation: 64 GiB of address space, which costs no memory until committed. */
+    public static final long DEFAULT_RESERVE_BYTES = 64L << 30;
+    /** Default chunk: 2 MiB, the unit of commit, decommit and lending (and an x86_64 huge page). */
+    public static final long DEFAULT_CHUNK_BYTES = 2L << 20;
+    /** Default decay delay before an idle chunk is given back to the OS, as jemalloc's default. */
+    public static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
+    /** The largest reservation: 64 TiB, well inside a 47-bit user address space. */
+    public static final long MAX_RESERVE_BYTES = 1L << 46;
+
+    private static final byte FREE = 0;
+    private static final byte IDLE = 1;
+    private static final byte USED = 2;
+
+    private final String name;
+    private final VirtualMemory memory;
+    private final LongSupplier nanoClock;
+    private final long mappingAddress;
+    private final long mappingBytes;
+    private final long base;
+    private final long chunkBytes;
+    private final int chunkShift;
+    private final int chunkCount;
+    private final long limitBytes;
+    private final long decayNanos;
+    private final boolean hugePages;
+
+    private final Object lock = new Object();
+    /** Per chunk: FREE, IDLE or USED. Guarded by {@link #lock}. */
+    private final byte[] states;
+    /** Per IDLE chunk: when it became idle, in {@link #nanoClock} nanoseconds. Guarded by {@link #lock}. */
+    private final long[] idleSince;
+    /** Chunks at or above this index have never left FREE. Guarded by {@link #lock}. */
+    private int highWater;
+    /** Guarded by {@link #lock}. */
+    private int idleChunks;
+    /** Spans lent and not released, so close can close their scopes. Guarded by {@link #lock}. */
+    private final Set<Span> liveSpans = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    // Written under the lock, read anywhere: volatile publishes each new value.
+    private volatile long committedBytes;
+    private volatile long usedBytes;
+    private volatile long decommittedBytesTotal;
+    private volatile long decommitFailures;
+    private volatile boolean closed;
+
+    private Region(Builder b) {
+        this.name = b.name;
+        this.memory = b.memory;
+        this.nanoClock = b.nanoClock;
+        long pageSize = memory.pageSize();
+        this.chunkBytes = Checks.checkPowerOfTwo("chunkBytes", b.chunkBytes, pageSize, 1L << 30);
+        this.chunkShift = Long.numberOfTrailingZeros(chunkBytes);
+        long reserve = Checks.alignUp(b.reserveBytes, chunkBytes);
+        this.chunkCount = Math.toIntExact(reserve >>> chunkShift);
+        this.limitBytes = b.limitBytes;
+        this.decayNanos = b.decay.toNanos();
+        this.hugePages = b.hugePages;
+        this.states = new byte[chunkCount];
+        this.idleSince = new long[chunkCount];
+        // Reserve one chunk more than asked so the usable range can start on a chunk boundary:
+        // chunk-aligned spans suit huge pages and let an address find its chunk with a shift.
+        this.mappingBytes = reserve + chunkBytes;
+        this.mappingAddress = memory.reserve(mappingBytes);
+        this.base = Checks.alignUp(mappingAddress, chunkBytes);
+    }
+
+    /** {@return a builder with the defaults: 64 GiB reserved, 2 MiB chunks, no limit, 10 s decay} */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@return a region with every default, named "region"} */
+    public static Region ofDefaults() {
+        return builder().build();
+    }
+
+    /** {@return the name given at build time, used in messages and metrics} */
+    public String name() {
+        return name;
+    }
+
+    /** {@return the length of the reserved range in bytes} */
+    public long reservedBytes() {
+        return (long) chunkCount << chunkShift;
+    }
+
+    /** {@return the bytes committed now (lent plus idle), never above the limit} */
+    public long committedBytes() {
+        return committedBytes;
+    }
+
+    /** {@return the bytes lent to allocators now} */
+    public long usedBytes() {
+        return usedBytes;
+    }
+
+    /** {@return the limit on committed bytes; {@link Long#MAX_VALUE} if there is none} */
+    public long limitBytes() {
+        return limitBytes;
+    }
+
+    /** {@return the bytes given back to the OS since the region was made} */
+    public long decommittedBytesTotal() {
+        return decommittedBytesTotal;
+    }
+
+    /** {@return how many decommits the kernel refused during background decay} */
+    public long decommitFailures() {
+        return decommitFailures;
+    }
+
+    /** {@return the unit of commit and lending, in bytes} */
+    public long chunkBytes() {
+        return chunkBytes;
+    }
+
+    /** {@return the address of the first chunk} */
+    public long baseAddress() {
+        return base;
+    }
+
+    /** {@return whether {@link #close()} has run} */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Lends a run of whole chunks, committed and pre-faulted, at least {@code byteSize} long.
+     * Idle committed chunks are reused first; the lowest addresses are preferred, which keeps the
+     * used part of the range compact.
+     *
+     * @param byteSize the least number of bytes wanted; rounded up to whole chunks
+     * @return the span
+     * @throws IllegalArgumentException if {@code byteSize <= 0}
+     * @throws OutOfOffHeapMemoryException if the reservation has no run that long free, or
+     *         committing it would exceed the limit even after idle chunks are decommitted
+     * @throws NativeCallException if the kernel refuses to commit; nothing is lent or counted then
+     * @throws IllegalStateException if the region is closed
+     */
+    public Span acquire(long byteSize) {
+        Checks.checkPositive("byteSize", byteSize);
+        if (byteSize > reservedBytes()) {
+            throw outOfMemory("request exceeds the reservation", byteSize, reservedBytes());
+        }
+        int count = (int) ((byteSize + chunkBytes - 1) >>> chunkShift);
+        synchronized (lock) {
+            ensureOpen();
+            long now = nanoClock.getAsLong();
+            decayIdle(now, false);
+            int first = findRun(count);
+            if (first < 0) {
+                throw outOfMemory("no free run of " + count + " chunks left in the reservation",
+                        (long) count << chunkShift, reservedBytes());
+            }
+            long toCommit = freeChunksIn(first, count) << chunkShift;
+            if (committedBytes + toCommit > limitBytes) {
+                makeRoomUnderLimit(toCommit, first, count);
+                if (committedBytes + toCommit > limitBytes) {
+                    throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
+                }
+            }
+            commitFreeChunks(first, count);
+            for (int i = first; i < first + count; i++) {
+                if (states[i] == IDLE) {
+                    idleChunks--;
+                }
+                states[i] = USED;
+            }
+            highWater = Math.max(highWater, first + count);
+            usedBytes += (long) count << chunkShift;
+            Span span = new Span(this, addressOf(first), (long) count << chunkShift, toCommit == (long) count << chunkShift);
+            liveSpans.add(span);
+            return span;
+        }
+    }
+
+    /**
+     * Takes a span back. Its scope closes first, so every segment carved from it throws from now
+     * on; its chunks become idle and are decommitted once the decay delay has passed. Releasing a
+     * span of a region that is already closed does nothing.
+     *
+     * @param span a span this region lent
+     * @throws IllegalArgumentException if the span belongs to another region
+     * @throws IllegalStateException if the span was released already, or one of its segments is in
+     *         use by a native call right now (the span is then still lent: release it again later)
+     */
+    public void release(Span span) {
+        if (span.region() != this) {
+            throw new IllegalArgumentException("span belongs to another region: span=" + span
+                    + ", region=" + name + ", owner=" + span.region().name);
+        }
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (span.released) {
+                throw new IllegalStateException("span released twice: span=" + span + ", region=" + name);
+            }
+            span.closeScope();
+            span.released = true;
+            liveSpans.remove(span);
+            long now = nanoClock.getAsLong();
+            int first = indexOf(span.address());
+            int count = (int) (span.byteSize() >>> chunkShift);
+            for (int i = first; i < first + count; i++) {
+                states[i] = IDLE;
+                idleSince[i] = now;
+            }
+            idleChunks += count;
+            usedBytes -= span.byteSize();
+            decayIdle(now, false);
+        }
+    }
+
+    /**
+     * Gives every idle chunk back to the OS now, whatever the decay delay.
+     *
+     * @return the bytes decommitted
+     * @throws NativeCallException if the kernel refuses; the chunks not yet decommitted stay
+     *         committed and counted as such
+     * @throws IllegalStateException if the region is closed
+     */
+    public long trim() {
+        synchronized (lock) {
+            ensureOpen();
+            long before = committedBytes;
+            decayIdle(Long.MAX_VALUE, true);
+            return before - committedBytes;
+        }
+    }
+
+    /**
+     * Closes the scope of every span still lent, so that all segments carved from this region throw
+     * on access, then unmaps the whole range. Idempotent.
+     *
+     * @throws IllegalStateException if a segment of this region is in use by a native call right now;
+     *         nothing is unmapped then, and close may be called again
+     * @throws NativeCallException if the kernel refuses to unmap
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            int busy = 0;
+            for (var it = liveSpans.iterator(); it.hasNext(); ) {
+                Span span = it.next();
+                try {
+                    span.closeScope();
+                    span.released = true;
+                    it.remove();
+                } catch (IllegalStateException inUse) {
+                    busy++;
+                }
+            }
+            if (busy > 0) {
+                throw new IllegalStateException("region not closed, spans in use by native calls: region="
+                        + name + ", busySpans=" + busy);
+            }
+            closed = true;
+            memory.release(mappingAddress, mappingBytes);
+            committedBytes = 0;
+            usedBytes = 0;
+        }
+    }
+
+    /** {@return the span index of the chunk holding {@code address}} */
+    private int indexOf(long address) {
+        return (int) ((address - base) >>> chunkShift);
+    }
+
+    private long addressOf(int chunk) {
+        return base + ((long) chunk << chunkShift);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("region is closed: region=" + name);
+        }
+    }
+
+    private OutOfOffHeapMemoryException outOfMemory(String reason, long requested, long bound) {
+        return new OutOfOffHeapMemoryException(reason, name, requested, bound, committedBytes, usedBytes);
+    }
+
+    /** First fit; a single chunk prefers an idle (committed) one over a free one. */
+    private int findRun(int count) {
+        if (count == 1 && idleChunks > 0) {
+            for (int i = 0; i < highWater; i++) {
+                if (states[i] == IDLE) {
+                    return i;
+                }
+            }
+        }
+        int runStart = 0;
+        for (int i = 0; i < chunkCount; i++) {
+            if (states[i] == USED) {
+                runStart = i + 1;
+            } else if (i - runStart + 1 == count) {
+                return runStart;
+            }
+        }
+        return -1;
+    }
+
+    private long freeChunksIn(int first, int count) {
+        long free = 0;
+        for (int i = first; i < first + count; i++) {
+            if (states[i] == FREE) {
+                free++;
+            }
+        }
+        return free;
+    }
+
+    /** Decommits idle chunks outside {@code [first, first+count)} until {@code toCommit} fits. */
+    private void makeRoomUnderLimit(long toCommit, int first, int count) {
+        for (int i = 0; i < highWater && committedBytes + toCommit > limitBytes; i++) {
+            if (states[i] == IDLE && (i < first || i >= first + count)) {
+                decommitRun(i, 1);
+            }
+        }
+    }
+
+    /** Commits and pre-faults every FREE chunk in the run, in maximal sub-runs; all or nothing. */
+    private void commitFreeChunks(int first, int count) {
+        int end = first + count;
+        int i = first;
+        try {
+            while (i < end) {
+                if (states[i] != FREE) {
+                    i++;
+                    continue;
+                }
+                int runEnd = i;
+                while (runEnd < end && states[runEnd] == FREE) {
+                    runEnd++;
+                }
+                long address = addressOf(i);
+                long bytes = (long) (runEnd - i) << chunkShift;
+                memory.commit(address, bytes);
+                try {
+                    if (hugePages) {
+                        memory.adviseHugePages(address, bytes);
+                    }
+                    memory.populate(address, bytes);
+                } catch (RuntimeException e) {
+                    memory.decommit(address, bytes);
+                    throw e;
+                }
+                for (int c = i; c < runEnd; c++) {
+                    states[c] = IDLE; // committed; the caller makes it USED
+                    idleSince[c] = Long.MAX_VALUE;
+                }
+                idleChunks += runEnd - i;
+                committedBytes += bytes;
+                i = runEnd;
+            }
+        } catch (RuntimeException e) {
+            // Undo the sub-runs this call committed, so a failed acquire changes nothing.
+            for (int c = first; c < i; c++) {
+                if (states[c] == IDLE && idleSince[c] == Long.MAX_VALUE) {
+                    decommitRun(c, 1);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Decommits IDLE chunks idle since {@code now - decay} or earlier. In the background path a
+     * refused decommit is counted and left for the next try; {@code propagate} makes it throw.
+     */
+    private void decayIdle(long now, boolean propagate) {
+        if (idleChunks == 0) {
+            return;
+        }
+        for (int i = 0; i < highWater; i++) {
+            if (states[i] != IDLE || !decayed(i, now)) {
+                continue;
+            }
+            int runEnd = i + 1;
+            while (runEnd < highWater && states[runEnd] == IDLE && decayed(runEnd, now)) {
+                runEnd++;
+            }
+            try {
+                decommitRun(i, runEnd - i);
+            } catch (NativeCallException e) {
+                if (propagate) {
+                    throw e;
+                }
+                decommitFailures++;
+            }
+            i = runEnd - 1;
+        }
+    }
+
+    private boolean decayed(int chunk, long now) {
+        return now == Long.MAX_VALUE || now - idleSince[chunk] >= decayNanos;
+    }
+
+    private void decommitRun(int first, int count) {
+        long bytes = (long) count << chunkShift;
+        memory.decommit(addressOf(first), bytes);
+        for (int i = first; i < first + count; i++) {
+            states[i] = FREE;
+        }
+        idleChunks -= count;
+        committedBytes -= bytes;
+        decommittedBytesTotal += bytes;
+    }
+
+    @Override
+    public String toString() {
+        return "Region[name=" + name + ", reserved=" + reservedBytes() + ", committed=" + committedBytes
+                + ", used=" + usedBytes + ", limit=" + limitBytes + "]";
+    }
+
+    /**
+     * Settings of a region, each with a default a user never has to think about.
+     *
+     * <p>Thread-safety: not thread-safe; build on one thread.
+     */
+    public static final class Builder {
+        private String name = "region";
+        private long reserveBytes = DEFAULT_RESERVE_BYTES;
+        private long chunkBytes = DEFAULT_CHUNK_BYTES;
+        private long limitBytes = Long.MAX_VALUE;
+        private Duration decay = DEFAULT_DECAY;
+        private boolean hugePages;
+        private VirtualMemory memory = VirtualMemory.system();
+        private LongSupplier nanoClock = System::nanoTime;
+
+        private Builder() {
+        }
+
+        /**
+         * @param name the name used in messages and metrics
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = java.util.Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * @param bytes the address space to reserve; rounded up to whole chunks
+         * @return this builder
+         * @throws IllegalArgumentException if not in {@code [1, MAX_RESERVE_BYTES]}
+         */
+        public Builder reserve(long bytes) {
+            Checks.checkPositive("reserveBytes", bytes);
+            if (bytes > MAX_RESERVE_BYTES) {
+                throw new IllegalArgumentException("reserveBytes must not exceed " + MAX_RESERVE_BYTES
+                        + ": reserveBytes=" + bytes);
+            }
+            this.reserveBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param bytes the unit of commit and lending: a power of two from the page size to 1 GiB
+         * @return this builder
+         */
+        public Builder chunkSize(long bytes) {
+            this.chunkBytes = bytes; // checked against the page size when built
+            return this;
+        }
+
+        /**
+         * @param bytes the most bytes that may be committed at once
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes <= 0}
+         */
+        public Builder limit(long bytes) {
+            this.limitBytes = Checks.checkPositive("limitBytes", bytes);
+            return this;
+        }
+
+        /**
+         * @param delay how long a chunk stays idle and committed before it is given back;
+         *        {@link Duration#ZERO} gives it back at once
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder decay(Duration delay) {
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("decay must not be negative: decay=" + delay);
+            }
+            this.decay = delay;
+            return this;
+        }
+
+        /**
+         * @param enabled whether committed chunks are advised {@code MADV_HUGEPAGE}
+         * @return this builder
+         */
+        public Builder hugePages(boolean enabled) {
+            this.hugePages = enabled;
+            return this;
+        }
+
+        /** The OS seam, for tests that inject failures. */
+        Builder memory(VirtualMemory memory) {
+            this.memory = memory;
+            return this;
+        }
+
+        /** The clock that decay reads, for tests. */
+        Builder nanoClock(LongSupplier nanoClock) {
+            this.nanoClock = nanoClock;
+            return this;
+        }
+
+        /**
+         * Reserves the range.
+         *
+         * @return the region
+         * @throws IllegalArgumentException if the chunk size is not a power of two between the page
+         *         size and 1 GiB
+         * @throws NativeCallException if the kernel refuses the reservation
+         */
+        public Region build() {
+            return new Region(this);
+        }
+    }
+}

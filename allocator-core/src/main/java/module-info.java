@@ -1,0 +1,12 @@
+/**
+ * An off-heap memory allocator on the Foreign Function &amp; Memory API: {@code mmap}-backed
+ * regions that commit on demand, allocators on top, and safety a JVM programmer expects.
+ *
+ * <p>Exported: the exceptions ({@code dev.offheap.allocator}), regions and the bump arena. The OS
+ * layer and validation helpers are internal.
+ */
+module dev.offheap.allocator {
+    exports dev.offheap.allocator;
+    exports dev.offheap.allocator.region;
+    exports dev.offheap.allocator.bump;
+}

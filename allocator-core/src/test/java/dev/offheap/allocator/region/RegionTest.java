@@ -1,0 +1,227 @@
+package dev.offheap.allocator.region;
+
+import dev.offheap.allocator.NativeCallException;
+import dev.offheap.allocator.OutOfOffHeapMemoryException;
+import dev.offheap.allocator.os.VirtualMemory;
+import dev.offheap.allocator.testing.ResidentMemory;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RegionTest {
+    private static final long MiB = 1L << 20;
+    private static final long CHUNK = 2 * MiB;
+
+    @Test
+    void aReservationOfManyGibibytesCostsNoResidentMemory() {
+        try (Region region = Region.builder().reserve(32L << 30).build()) {
+            assertEquals(32L << 30, region.reservedBytes());
+            assertEquals(0, region.committedBytes());
+            assertEquals(0, ResidentMemory.ofRange(region.baseAddress(), region.reservedBytes()));
+        }
+    }
+
+    @Test
+    void residentMemoryFollowsCommitAndFallsAfterDecommit() {
+        try (Region region = Region.builder().reserve(1L << 30).decay(Duration.ofHours(1)).build()) {
+            long base = region.baseAddress();
+            long reserved = region.reservedBytes();
+            Span first = region.acquire(CHUNK);
+            // Committed chunks are pre-faulted: resident before any user write.
+            assertEquals(CHUNK, ResidentMemory.ofRange(base, reserved));
+            Span more = region.acquire(3 * CHUNK);
+            assertEquals(4 * CHUNK, ResidentMemory.ofRange(base, reserved));
+            assertEquals(4 * CHUNK, region.committedBytes());
+            assertEquals(4 * CHUNK, region.usedBytes());
+
+            region.release(more);
+            // Idle but inside the decay delay: still committed, still resident.
+            assertEquals(4 * CHUNK, region.committedBytes());
+            assertEquals(CHUNK, region.usedBytes());
+            assertEquals(4 * CHUNK, ResidentMemory.ofRange(base, reserved));
+
+            assertEquals(3 * CHUNK, region.trim());
+            assertEquals(CHUNK, region.committedBytes());
+            assertEquals(CHUNK, ResidentMemory.ofRange(base, reserved));
+            region.release(first);
+            region.trim();
+            assertEquals(0, ResidentMemory.ofRange(base, reserved));
+            assertEquals(4 * CHUNK, region.decommittedBytesTotal());
+        }
+    }
+
+    @Test
+    void idleChunksDecayAfterTheDelayAndNotBefore() {
+        AtomicLong now = new AtomicLong();
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofSeconds(10))
+                .nanoClock(now::get).build()) {
+            Span span = region.acquire(2 * CHUNK);
+            region.release(span);
+            now.addAndGet(Duration.ofSeconds(9).toNanos());
+            region.release(region.acquire(CHUNK)); // reuses an idle chunk; decay runs, nothing is old enough
+            assertEquals(2 * CHUNK, region.committedBytes());
+            now.addAndGet(Duration.ofSeconds(2).toNanos());
+            Span again = region.acquire(CHUNK); // the untouched idle chunk is now past the delay
+            assertEquals(CHUNK, region.committedBytes());
+            region.release(again);
+        }
+    }
+
+    @Test
+    void zeroDecayGivesMemoryBackAtOnce() {
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ZERO).build()) {
+            region.release(region.acquire(3 * CHUNK));
+            assertEquals(0, region.committedBytes());
+            assertEquals(0, ResidentMemory.ofRange(region.baseAddress(), region.reservedBytes()));
+        }
+    }
+
+    @Test
+    void freshSpansAreZeroedAndReusedIdleOnesAreNot() {
+        try (Region region = Region.builder().reserve(64 * MiB).build()) {
+            Span span = region.acquire(CHUNK);
+            assertTrue(span.zeroed());
+            assertEquals(0L, span.segment().get(ValueLayout.JAVA_LONG, 128));
+            span.segment().set(ValueLayout.JAVA_LONG, 128, 42L);
+            region.release(span);
+            Span reused = region.acquire(CHUNK);
+            assertEquals(span.address(), reused.address());
+            assertFalse(reused.zeroed());
+        }
+    }
+
+    @Test
+    void aSegmentOfAReleasedSpanThrowsInsteadOfTouchingMemory() {
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ZERO).build()) {
+            Span span = region.acquire(CHUNK);
+            MemorySegment slice = span.segment().asSlice(64, 64);
+            slice.set(ValueLayout.JAVA_INT, 0, 7);
+            region.release(span);
+            assertThrows(IllegalStateException.class, () -> slice.get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    @Test
+    void closeMakesEverySegmentThrowAndIsIdempotent() {
+        Region region = Region.builder().reserve(64 * MiB).build();
+        MemorySegment segment = region.acquire(CHUNK).segment().asSlice(0, 16);
+        segment.set(ValueLayout.JAVA_LONG, 0, 1L);
+        region.close();
+        assertTrue(region.isClosed());
+        assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_LONG, 0));
+        assertThrows(IllegalStateException.class, () -> region.acquire(CHUNK));
+        region.close();
+        assertEquals(0, region.committedBytes());
+    }
+
+    @Test
+    void theLimitOnCommittedBytesIsEnforcedAndTheRegionRecovers() {
+        try (Region region = Region.builder().name("limited").reserve(1L << 30).limit(3 * CHUNK)
+                .decay(Duration.ofHours(1)).build()) {
+            Span a = region.acquire(2 * CHUNK);
+            OutOfOffHeapMemoryException e = assertThrows(OutOfOffHeapMemoryException.class,
+                    () -> region.acquire(2 * CHUNK));
+            assertEquals("out of off-heap memory, limit on committed bytes reached: name=limited, requested="
+                    + 2 * CHUNK + ", limit=" + 3 * CHUNK + ", committed=" + 2 * CHUNK + ", used=" + 2 * CHUNK, e.getMessage());
+            assertEquals(2 * CHUNK, region.committedBytes());
+            region.release(a);
+            // Idle chunks are decommitted to make room, even inside the decay delay.
+            Span big = region.acquire(3 * CHUNK);
+            assertEquals(3 * CHUNK, region.committedBytes());
+            region.release(big);
+        }
+    }
+
+    @Test
+    void exhaustingTheReservationThrowsAndReleasingRecovers() {
+        try (Region region = Region.builder().reserve(4 * CHUNK).build()) {
+            Span a = region.acquire(3 * CHUNK);
+            Span b = region.acquire(CHUNK);
+            assertThrows(OutOfOffHeapMemoryException.class, () -> region.acquire(CHUNK));
+            assertThrows(OutOfOffHeapMemoryException.class, () -> region.acquire(5 * CHUNK));
+            region.release(b);
+            assertEquals(b.address(), region.acquire(CHUNK).address());
+            region.release(a);
+        }
+    }
+
+    @Test
+    void badArgumentsAndMisuseAreRefused() {
+        try (Region region = Region.builder().reserve(64 * MiB).build();
+             Region other = Region.builder().reserve(64 * MiB).build()) {
+            assertThrows(IllegalArgumentException.class, () -> region.acquire(0));
+            assertThrows(IllegalArgumentException.class, () -> region.acquire(-1));
+            Span span = other.acquire(CHUNK);
+            IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class, () -> region.release(span));
+            assertTrue(foreign.getMessage().startsWith("span belongs to another region"), foreign.getMessage());
+            other.release(span);
+            IllegalStateException twice = assertThrows(IllegalStateException.class, () -> other.release(span));
+            assertTrue(twice.getMessage().startsWith("span released twice"), twice.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Region.builder().chunkSize(3 * MiB).build());
+        assertThrows(IllegalArgumentException.class, () -> Region.builder().chunkSize(1024).build());
+        assertThrows(IllegalArgumentException.class, () -> Region.builder().reserve(0));
+        assertThrows(IllegalArgumentException.class, () -> Region.builder().reserve(Region.MAX_RESERVE_BYTES + 1));
+        assertThrows(IllegalArgumentException.class, () -> Region.builder().limit(0));
+        assertThrows(IllegalArgumentException.class, () -> Region.builder().decay(Duration.ofSeconds(-1)));
+    }
+
+    @Test
+    void aRefusedCommitChangesNothingAndTheRegionKeepsServing() {
+        FailingMemory memory = new FailingMemory();
+        try (Region region = Region.builder().reserve(64 * MiB).memory(memory).build()) {
+            Span kept = region.acquire(CHUNK);
+            memory.failCommit = true;
+            NativeCallException e = assertThrows(NativeCallException.class, () -> region.acquire(CHUNK));
+            assertTrue(e.getMessage().contains("ENOMEM"), e.getMessage());
+            assertEquals(CHUNK, region.committedBytes());
+            assertEquals(CHUNK, region.usedBytes());
+            memory.failCommit = false;
+            Span next = region.acquire(CHUNK);
+            assertNotEquals(kept.address(), next.address());
+            assertEquals(2 * CHUNK, region.committedBytes());
+        }
+    }
+
+    @Test
+    void aSpanIsChunkAlignedAndBoundedToItsBytes() {
+        try (Region region = Region.builder().reserve(64 * MiB).build()) {
+            Span span = region.acquire(CHUNK + 1);
+            assertEquals(2 * CHUNK, span.byteSize());
+            assertEquals(0, span.address() % CHUNK);
+            assertEquals(span.byteSize(), span.segment().byteSize());
+            assertSame(region, span.region());
+            assertThrows(IndexOutOfBoundsException.class, () -> span.segment().get(ValueLayout.JAVA_BYTE, span.byteSize()));
+        }
+    }
+
+    /** The real kernel calls, with commit made to fail on demand. */
+    static final class FailingMemory implements VirtualMemory {
+        private final VirtualMemory real = VirtualMemory.system();
+        volatile boolean failCommit;
+
+        @Override public long pageSize() { return real.pageSize(); }
+        @Override public long reserve(long byteSize) { return real.reserve(byteSize); }
+        @Override public void commit(long address, long byteSize) {
+            if (failCommit) {
+                throw new NativeCallException("mprotect(addr=0x" + Long.toHexString(address) + ", len=" + byteSize
+                        + ", prot=PROT_READ|PROT_WRITE)", 12, "ENOMEM", "Cannot allocate memory");
+            }
+            real.commit(address, byteSize);
+        }
+        @Override public void populate(long address, long byteSize) { real.populate(address, byteSize); }
+        @Override public void decommit(long address, long byteSize) { real.decommit(address, byteSize); }
+        @Override public boolean adviseHugePages(long address, long byteSize) { return real.adviseHugePages(address, byteSize); }
+        @Override public void release(long address, long byteSize) { real.release(address, byteSize); }
+    }
+}
