@@ -1,0 +1,60 @@
+package dev.offheap.allocator.metrics;
+
+import java.util.List;
+
+/**
+ * What one allocator reports at one instant: bytes in bytes, counts since it was made.
+ * Counters are read without stopping writers, so fields may be a few operations apart from each
+ * other; each field on its own is exact at the moment it was read.
+ *
+ * <p>Thread-safety: immutable.
+ *
+ * @param name the allocator's name (a metrics tag)
+ * @param kind what it is: {@code bump}, {@code slab}, {@code free-list}, {@code large}, {@code offheap}
+ * @param reservedBytes address space reserved for it
+ * @param committedBytes memory committed for it (resident or about to be)
+ * @param usedBytes bytes in live blocks, as the allocator rounds them
+ * @param liveBlocks blocks allocated and not freed
+ * @param allocations blocks allocated since creation
+ * @param frees blocks freed since creation
+ * @param remoteFrees frees made by a thread other than the block's owning cache
+ * @param failedAllocations allocations refused for lack of memory or over the limit
+ * @param doubleFrees double frees caught
+ * @param useAfterFrees uses after free caught (stale handles, poison changed)
+ * @param corruptions canaries found overwritten
+ * @param leaks blocks reported leaked (still owned at close, or unreachable handles)
+ * @param decommittedBytes bytes given back to the OS since creation
+ * @param sizeClasses per size class figures; empty where the allocator has none
+ */
+public record AllocatorSnapshot(String name, String kind, long reservedBytes, long committedBytes,
+                                long usedBytes, long liveBlocks, long allocations, long frees,
+                                long remoteFrees, long failedAllocations, long doubleFrees,
+                                long useAfterFrees, long corruptions, long leaks, long decommittedBytes,
+                                List<SizeClassSnapshot> sizeClasses) {
+
+    /** Copies the list so the record stays immutable. */
+    public AllocatorSnapshot {
+        sizeClasses = List.copyOf(sizeClasses);
+    }
+
+    /** {@return committed bytes that hold no live block: {@code committed - used}, never negative} */
+    public long fragmentationBytes() {
+        return Math.max(0, committedBytes - usedBytes);
+    }
+
+    /** {@return {@link #fragmentationBytes()} as a share of committed bytes, 0 when nothing is committed} */
+    public double fragmentationRatio() {
+        return committedBytes == 0 ? 0.0 : (double) fragmentationBytes() / committedBytes;
+    }
+
+    /**
+     * One size class of a slab allocator.
+     *
+     * @param blockBytes the size of every block in the class
+     * @param liveBlocks blocks of the class allocated and not freed
+     * @param capacityBlocks blocks the class's committed pages can hold
+     * @param allocations blocks of the class allocated since creation
+     */
+    public record SizeClassSnapshot(long blockBytes, long liveBlocks, long capacityBlocks, long allocations) {
+    }
+}
