@@ -179,37 +179,43 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         return start;
     }
 
-    /** Moves to the next spare span that fits, or takes a new one; returns the block's offset (0). */
+    /**
+     * Moves to the next spare span that fits, or takes a new one; returns the block's offset (0).
+     * Nothing changes until the span is in hand: if the region refuses, the arena stays on its
+     * current span with its cursor, counts and dirty marks as they were, and keeps serving.
+     */
     private long nextSpan(long byteSize) {
         if (byteSize > maxSpanBytes) {
             throw new OutOfOffHeapMemoryException("request exceeds the largest span", region.name(), byteSize,
                     maxSpanBytes, region.committedBytes(), usedBytes());
         }
-        leaveCurrentSpan();
         // Spare spans left by a reset are reused in order; one too short for this request is
         // skipped (it stays spare for the next reset).
-        while (current + 1 < spanCount) {
-            current++;
-            if (spans[current].byteSize() >= byteSize) {
-                enter(current);
-                return 0;
+        int next = current + 1;
+        long skippedBytes = 0;
+        while (next < spanCount && spans[next].byteSize() < byteSize) {
+            skippedBytes += spans[next].byteSize();
+            next++;
+        }
+        if (next == spanCount) {
+            if (spanCount == MAX_SPANS) {
+                throw new OutOfOffHeapMemoryException("span table full (" + MAX_SPANS + " spans)", region.name(),
+                        byteSize, maxSpanBytes, region.committedBytes(), usedBytes());
             }
-            usedBefore += spans[current].byteSize();
+            long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
+            long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
+            Span span = region.acquire(Math.min(want, maxSpanBytes)); // may throw: nothing changed yet
+            if (spanCount == spans.length) {
+                spans = Arrays.copyOf(spans, spanCount * 2);
+                dirtyEnd = Arrays.copyOf(dirtyEnd, spanCount * 2);
+            }
+            spans[spanCount] = span;
+            dirtyEnd[spanCount] = span.zeroed() ? 0 : span.byteSize();
+            spanCount++;
         }
-        if (spanCount == MAX_SPANS) {
-            throw new OutOfOffHeapMemoryException("span table full (" + MAX_SPANS + " spans)", region.name(),
-                    byteSize, maxSpanBytes, region.committedBytes(), usedBytes());
-        }
-        long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
-        long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
-        Span span = region.acquire(Math.min(want, maxSpanBytes));
-        if (spanCount == spans.length) {
-            spans = Arrays.copyOf(spans, spanCount * 2);
-            dirtyEnd = Arrays.copyOf(dirtyEnd, spanCount * 2);
-        }
-        spans[spanCount] = span;
-        dirtyEnd[spanCount] = span.zeroed() ? 0 : span.byteSize();
-        current = spanCount++;
+        leaveCurrentSpan();
+        usedBefore += skippedBytes;
+        current = next;
         enter(current);
         return 0;
     }
