@@ -54,6 +54,8 @@ public final class Region implements AutoCloseable {
     private static final byte FREE = 0;
     private static final byte IDLE = 1;
     private static final byte USED = 2;
+    /** {@link #idleSince} of a chunk committed by the acquire in progress, not yet lent. */
+    private static final long COMMITTING = Long.MAX_VALUE;
 
     private final String name;
     private final VirtualMemory memory;
@@ -148,7 +150,7 @@ public final class Region implements AutoCloseable {
         return decommittedBytesTotal;
     }
 
-    /** {@return how many decommits the kernel refused during background decay} */
+    /** {@return how many decommits the kernel refused during background decay or while undoing a failed commit} */
     public long decommitFailures() {
         return decommitFailures;
     }
@@ -203,7 +205,7 @@ public final class Region implements AutoCloseable {
                     throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
                 }
             }
-            commitFreeChunks(first, count);
+            commitFreeChunks(first, count, now);
             for (int i = first; i < first + count; i++) {
                 if (states[i] == IDLE) {
                     idleChunks--;
@@ -367,8 +369,13 @@ public final class Region implements AutoCloseable {
         }
     }
 
-    /** Commits and pre-faults every FREE chunk in the run, in maximal sub-runs; all or nothing. */
-    private void commitFreeChunks(int first, int count) {
+    /**
+     * Commits and pre-faults every FREE chunk in the run, in maximal sub-runs; all or nothing. A
+     * sub-run is counted as committed as soon as the kernel commits it, so that if pre-faulting or
+     * the undo fails, the counters still say what the kernel holds: a chunk whose undo is refused
+     * stays IDLE and counted, and decay gives it back later.
+     */
+    private void commitFreeChunks(int first, int count, long now) {
         int end = first + count;
         int i = first;
         try {
@@ -384,28 +391,29 @@ public final class Region implements AutoCloseable {
                 long address = addressOf(i);
                 long bytes = (long) (runEnd - i) << chunkShift;
                 memory.commit(address, bytes);
-                try {
-                    if (hugePages) {
-                        memory.adviseHugePages(address, bytes);
-                    }
-                    memory.populate(address, bytes);
-                } catch (RuntimeException e) {
-                    memory.decommit(address, bytes);
-                    throw e;
-                }
                 for (int c = i; c < runEnd; c++) {
                     states[c] = IDLE; // committed; the caller makes it USED
-                    idleSince[c] = Long.MAX_VALUE;
+                    idleSince[c] = COMMITTING;
                 }
                 idleChunks += runEnd - i;
                 committedBytes += bytes;
                 i = runEnd;
+                if (hugePages) {
+                    memory.adviseHugePages(address, bytes);
+                }
+                memory.populate(address, bytes);
             }
         } catch (RuntimeException e) {
             // Undo the sub-runs this call committed, so a failed acquire changes nothing.
             for (int c = first; c < i; c++) {
-                if (states[c] == IDLE && idleSince[c] == Long.MAX_VALUE) {
-                    decommitRun(c, 1);
+                if (states[c] == IDLE && idleSince[c] == COMMITTING) {
+                    try {
+                        decommitRun(c, 1);
+                    } catch (RuntimeException undo) {
+                        e.addSuppressed(undo);
+                        idleSince[c] = now; // committed and counted; decay retries
+                        decommitFailures++;
+                    }
                 }
             }
             throw e;

@@ -111,6 +111,24 @@ class RegionFaultInjectionTest {
     }
 
     @Test
+    void aRefusedPopulateWhoseUndoIsAlsoRefusedStaysCountedAndDecaysLater() {
+        FaultyMemory memory = new FaultyMemory();
+        AtomicLong now = new AtomicLong();
+        try (Region region = builder(memory).decay(Duration.ofNanos(100)).nanoClock(now::get).build()) {
+            memory.failNext(Call.POPULATE, 1).failNext(Call.DECOMMIT, 1);
+            NativeCallException e = assertThrows(NativeCallException.class, () -> region.acquire(2 * CHUNK));
+            assertTrue(e.call().startsWith("madvise(MADV_POPULATE_WRITE)"), "the first failure is reported: " + e);
+            assertEquals(0, region.usedBytes());
+            assertTruthful(region, memory); // the chunks the kernel kept committed are counted
+            now.addAndGet(1_000);
+            region.release(region.acquire(CHUNK)); // decay retries the decommit
+            region.trim();
+            assertEquals(0, region.committedBytes());
+            assertTruthful(region, memory);
+        }
+    }
+
+    @Test
     void aRefusedTrimThrowsAndKeepsTheChunksCommittedAndCounted() {
         FaultyMemory memory = new FaultyMemory();
         try (Region region = builder(memory).build()) {
