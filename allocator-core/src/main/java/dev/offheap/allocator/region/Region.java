@@ -88,6 +88,8 @@ public final class Region implements AutoCloseable {
     private volatile long decommittedBytesTotal;
     private volatile long decommitFailures;
     private volatile boolean closed;
+    /** Whether the range is unmapped; a refused munmap leaves it closed but mapped. Guarded by {@link #lock}. */
+    private boolean unmapped;
 
     private Region(Builder b) {
         this.name = b.name;
@@ -281,31 +283,36 @@ public final class Region implements AutoCloseable {
      *
      * @throws IllegalStateException if a segment of this region is in use by a native call right now;
      *         nothing is unmapped then, and close may be called again
-     * @throws NativeCallException if the kernel refuses to unmap
+     * @throws NativeCallException if the kernel refuses to unmap; the region is closed for use all
+     *         the same (every segment throws, every method but close refuses), and a later close
+     *         tries the unmap again
      */
     @Override
     public void close() {
         synchronized (lock) {
-            if (closed) {
+            if (unmapped) {
                 return;
             }
-            int busy = 0;
-            for (var it = liveSpans.iterator(); it.hasNext(); ) {
-                Span span = it.next();
-                try {
-                    span.closeScope();
-                    span.released = true;
-                    it.remove();
-                } catch (IllegalStateException inUse) {
-                    busy++;
+            if (!closed) {
+                int busy = 0;
+                for (var it = liveSpans.iterator(); it.hasNext(); ) {
+                    Span span = it.next();
+                    try {
+                        span.closeScope();
+                        span.released = true;
+                        it.remove();
+                    } catch (IllegalStateException inUse) {
+                        busy++;
+                    }
                 }
+                if (busy > 0) {
+                    throw new IllegalStateException("region not closed, spans in use by native calls: region="
+                            + name + ", busySpans=" + busy);
+                }
+                closed = true;
             }
-            if (busy > 0) {
-                throw new IllegalStateException("region not closed, spans in use by native calls: region="
-                        + name + ", busySpans=" + busy);
-            }
-            closed = true;
             memory.release(mappingAddress, mappingBytes);
+            unmapped = true;
             committedBytes = 0;
             usedBytes = 0;
         }

@@ -194,6 +194,22 @@ class RegionFaultInjectionTest {
     }
 
     @Test
+    void aRefusedUnmapAtCloseThrowsAndCloseCanBeRetried() {
+        FaultyMemory memory = new FaultyMemory();
+        Region region = builder(memory).build();
+        MemorySegment segment = region.acquire(CHUNK).segment();
+        memory.failNext(Call.RELEASE, 1);
+        assertThrows(NativeCallException.class, region::close);
+        assertTrue(region.isClosed(), "closed for use: no new work, no segment reaches the memory");
+        assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_BYTE, 0));
+        assertThrows(IllegalStateException.class, () -> region.acquire(CHUNK));
+        assertEquals(1, memory.reservations.get(), "still mapped: the kernel refused");
+        region.close();
+        assertEquals(0, memory.reservations.get(), "a second close unmaps");
+        assertEquals(0, region.committedBytes());
+    }
+
+    @Test
     void aBumpArenaOverAFaultyRegionThrowsAndKeepsServing() {
         FaultyMemory memory = new FaultyMemory();
         try (Region region = builder(memory).build();
