@@ -43,6 +43,8 @@ final class FaultyMemory implements VirtualMemory {
     private final Map<Call, AtomicLong> injected = new EnumMap<>(Call.class);
     final AtomicLong reservations = new AtomicLong();
     final AtomicLong committedBytes = new AtomicLong();
+    /** The most bytes the kernel ever held committed at once through this wrapper. */
+    final AtomicLong peakCommittedBytes = new AtomicLong();
 
     FaultyMemory() {
         for (Call c : Call.values()) {
@@ -116,7 +118,7 @@ final class FaultyMemory implements VirtualMemory {
     public void commit(long address, long byteSize) {
         maybeFail(Call.COMMIT, address, byteSize);
         real.commit(address, byteSize);
-        committedBytes.addAndGet(byteSize);
+        peakCommittedBytes.accumulateAndGet(committedBytes.addAndGet(byteSize), Math::max);
     }
 
     @Override
