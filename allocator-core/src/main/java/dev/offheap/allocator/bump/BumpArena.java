@@ -69,6 +69,13 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
     private long[] dirtyEnd = new long[4];
     private int spanCount;
     private int current = -1;
+    /**
+     * The bytes of the spans held: the sum over {@link #spans}, kept apart so that the byte counts
+     * can be read from any thread without walking an array the owner is changing. Volatile: each
+     * store publishes the new sum to readers on other threads; it changes once per span, never on
+     * the allocation path.
+     */
+    private volatile long heldBytes;
 
     // The hot path's state: the current span's segment and its cursor, as offsets into it.
     private MemorySegment segment;
@@ -212,6 +219,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
             spans[spanCount] = span;
             dirtyEnd[spanCount] = span.zeroed() ? 0 : span.byteSize();
             spanCount++;
+            heldBytes += span.byteSize(); // one writer: the owner, or a caller holding the lock
         }
         leaveCurrentSpan();
         usedBefore += skippedBytes;
@@ -308,18 +316,18 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         cursor = atStart ? 0 : offset;
     }
 
-    /** {@return the bytes handed out since the start or the last full reset, padding included} */
+    /**
+     * {@return the bytes handed out since the start or the last full reset, padding included}
+     * Any thread may call it; from a thread other than the one allocating, the value is a recent
+     * one, not necessarily the latest.
+     */
     public long usedBytes() {
         return usedBefore + cursor;
     }
 
-    /** {@return the bytes of all spans this arena holds} */
+    /** {@return the bytes of all spans this arena holds} Any thread may call it, at any time. */
     public long committedBytes() {
-        long sum = 0;
-        for (int i = 0; i < spanCount; i++) {
-            sum += spans[i].byteSize();
-        }
-        return sum;
+        return heldBytes;
     }
 
     /** {@return the region this arena takes its spans from} */
@@ -359,6 +367,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         }
         Arrays.fill(spans, null);
         spanCount = 0;
+        heldBytes = 0; // publishes: no span is held any more
         current = -1;
         segment = null;
         cursor = 0;
