@@ -273,5 +273,4 @@ class BadInputMatrixTest {
             Files.write(target.resolve("bad-input-matrix.md"), lines);
         }
     }
-
 }
