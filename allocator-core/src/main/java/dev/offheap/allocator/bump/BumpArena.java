@@ -69,6 +69,13 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
     private long[] dirtyEnd = new long[4];
     private int spanCount;
     private int current = -1;
+    /**
+     * The bytes of the spans held: the sum over {@link #spans}, kept apart so that the byte counts
+     * can be read from any thread without walking an array the owner is changing. Volatile: each
+     * store publishes the new sum to readers on other threads; it changes once per span, never on
+     * the allocation path.
+     */
+    private volatile long heldBytes;
 
     // The hot path's state: the current span's segment and its cursor, as offsets into it.
     private MemorySegment segment;
@@ -179,37 +186,44 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         return start;
     }
 
-    /** Moves to the next spare span that fits, or takes a new one; returns the block's offset (0). */
+    /**
+     * Moves to the next spare span that fits, or takes a new one; returns the block's offset (0).
+     * Nothing changes until the span is in hand: if the region refuses, the arena stays on its
+     * current span with its cursor, counts and dirty marks as they were, and keeps serving.
+     */
     private long nextSpan(long byteSize) {
         if (byteSize > maxSpanBytes) {
             throw new OutOfOffHeapMemoryException("request exceeds the largest span", region.name(), byteSize,
                     maxSpanBytes, region.committedBytes(), usedBytes());
         }
-        leaveCurrentSpan();
         // Spare spans left by a reset are reused in order; one too short for this request is
         // skipped (it stays spare for the next reset).
-        while (current + 1 < spanCount) {
-            current++;
-            if (spans[current].byteSize() >= byteSize) {
-                enter(current);
-                return 0;
+        int next = current + 1;
+        long skippedBytes = 0;
+        while (next < spanCount && spans[next].byteSize() < byteSize) {
+            skippedBytes += spans[next].byteSize();
+            next++;
+        }
+        if (next == spanCount) {
+            if (spanCount == MAX_SPANS) {
+                throw new OutOfOffHeapMemoryException("span table full (" + MAX_SPANS + " spans)", region.name(),
+                        byteSize, maxSpanBytes, region.committedBytes(), usedBytes());
             }
-            usedBefore += spans[current].byteSize();
+            long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
+            long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
+            Span span = region.acquire(Math.min(want, maxSpanBytes)); // may throw: nothing changed yet
+            if (spanCount == spans.length) {
+                spans = Arrays.copyOf(spans, spanCount * 2);
+                dirtyEnd = Arrays.copyOf(dirtyEnd, spanCount * 2);
+            }
+            spans[spanCount] = span;
+            dirtyEnd[spanCount] = span.zeroed() ? 0 : span.byteSize();
+            spanCount++;
+            heldBytes += span.byteSize(); // one writer: the owner, or a caller holding the lock
         }
-        if (spanCount == MAX_SPANS) {
-            throw new OutOfOffHeapMemoryException("span table full (" + MAX_SPANS + " spans)", region.name(),
-                    byteSize, maxSpanBytes, region.committedBytes(), usedBytes());
-        }
-        long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
-        long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
-        Span span = region.acquire(Math.min(want, maxSpanBytes));
-        if (spanCount == spans.length) {
-            spans = Arrays.copyOf(spans, spanCount * 2);
-            dirtyEnd = Arrays.copyOf(dirtyEnd, spanCount * 2);
-        }
-        spans[spanCount] = span;
-        dirtyEnd[spanCount] = span.zeroed() ? 0 : span.byteSize();
-        current = spanCount++;
+        leaveCurrentSpan();
+        usedBefore += skippedBytes;
+        current = next;
         enter(current);
         return 0;
     }
@@ -302,18 +316,18 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         cursor = atStart ? 0 : offset;
     }
 
-    /** {@return the bytes handed out since the start or the last full reset, padding included} */
+    /**
+     * {@return the bytes handed out since the start or the last full reset, padding included}
+     * Any thread may call it; from a thread other than the one allocating, the value is a recent
+     * one, not necessarily the latest.
+     */
     public long usedBytes() {
         return usedBefore + cursor;
     }
 
-    /** {@return the bytes of all spans this arena holds} */
+    /** {@return the bytes of all spans this arena holds} Any thread may call it, at any time. */
     public long committedBytes() {
-        long sum = 0;
-        for (int i = 0; i < spanCount; i++) {
-            sum += spans[i].byteSize();
-        }
-        return sum;
+        return heldBytes;
     }
 
     /** {@return the region this arena takes its spans from} */
@@ -353,6 +367,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         }
         Arrays.fill(spans, null);
         spanCount = 0;
+        heldBytes = 0; // publishes: no span is held any more
         current = -1;
         segment = null;
         cursor = 0;

@@ -54,6 +54,8 @@ public final class Region implements AutoCloseable {
     private static final byte FREE = 0;
     private static final byte IDLE = 1;
     private static final byte USED = 2;
+    /** {@link #idleSince} of a chunk committed by the acquire in progress, not yet lent. */
+    private static final long COMMITTING = Long.MAX_VALUE;
 
     private final String name;
     private final VirtualMemory memory;
@@ -86,6 +88,8 @@ public final class Region implements AutoCloseable {
     private volatile long decommittedBytesTotal;
     private volatile long decommitFailures;
     private volatile boolean closed;
+    /** Whether the range is unmapped; a refused munmap leaves it closed but mapped. Guarded by {@link #lock}. */
+    private boolean unmapped;
 
     private Region(Builder b) {
         this.name = b.name;
@@ -148,7 +152,7 @@ public final class Region implements AutoCloseable {
         return decommittedBytesTotal;
     }
 
-    /** {@return how many decommits the kernel refused during background decay} */
+    /** {@return how many decommits the kernel refused during background decay or while undoing a failed commit} */
     public long decommitFailures() {
         return decommitFailures;
     }
@@ -203,7 +207,7 @@ public final class Region implements AutoCloseable {
                     throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
                 }
             }
-            commitFreeChunks(first, count);
+            commitFreeChunks(first, count, now);
             for (int i = first; i < first + count; i++) {
                 if (states[i] == IDLE) {
                     idleChunks--;
@@ -279,31 +283,36 @@ public final class Region implements AutoCloseable {
      *
      * @throws IllegalStateException if a segment of this region is in use by a native call right now;
      *         nothing is unmapped then, and close may be called again
-     * @throws NativeCallException if the kernel refuses to unmap
+     * @throws NativeCallException if the kernel refuses to unmap; the region is closed for use all
+     *         the same (every segment throws, every method but close refuses), and a later close
+     *         tries the unmap again
      */
     @Override
     public void close() {
         synchronized (lock) {
-            if (closed) {
+            if (unmapped) {
                 return;
             }
-            int busy = 0;
-            for (var it = liveSpans.iterator(); it.hasNext(); ) {
-                Span span = it.next();
-                try {
-                    span.closeScope();
-                    span.released = true;
-                    it.remove();
-                } catch (IllegalStateException inUse) {
-                    busy++;
+            if (!closed) {
+                int busy = 0;
+                for (var it = liveSpans.iterator(); it.hasNext(); ) {
+                    Span span = it.next();
+                    try {
+                        span.closeScope();
+                        span.released = true;
+                        it.remove();
+                    } catch (IllegalStateException inUse) {
+                        busy++;
+                    }
                 }
+                if (busy > 0) {
+                    throw new IllegalStateException("region not closed, spans in use by native calls: region="
+                            + name + ", busySpans=" + busy);
+                }
+                closed = true;
             }
-            if (busy > 0) {
-                throw new IllegalStateException("region not closed, spans in use by native calls: region="
-                        + name + ", busySpans=" + busy);
-            }
-            closed = true;
             memory.release(mappingAddress, mappingBytes);
+            unmapped = true;
             committedBytes = 0;
             usedBytes = 0;
         }
@@ -367,8 +376,13 @@ public final class Region implements AutoCloseable {
         }
     }
 
-    /** Commits and pre-faults every FREE chunk in the run, in maximal sub-runs; all or nothing. */
-    private void commitFreeChunks(int first, int count) {
+    /**
+     * Commits and pre-faults every FREE chunk in the run, in maximal sub-runs; all or nothing. A
+     * sub-run is counted as committed as soon as the kernel commits it, so that if pre-faulting or
+     * the undo fails, the counters still say what the kernel holds: a chunk whose undo is refused
+     * stays IDLE and counted, and decay gives it back later.
+     */
+    private void commitFreeChunks(int first, int count, long now) {
         int end = first + count;
         int i = first;
         try {
@@ -384,28 +398,29 @@ public final class Region implements AutoCloseable {
                 long address = addressOf(i);
                 long bytes = (long) (runEnd - i) << chunkShift;
                 memory.commit(address, bytes);
-                try {
-                    if (hugePages) {
-                        memory.adviseHugePages(address, bytes);
-                    }
-                    memory.populate(address, bytes);
-                } catch (RuntimeException e) {
-                    memory.decommit(address, bytes);
-                    throw e;
-                }
                 for (int c = i; c < runEnd; c++) {
                     states[c] = IDLE; // committed; the caller makes it USED
-                    idleSince[c] = Long.MAX_VALUE;
+                    idleSince[c] = COMMITTING;
                 }
                 idleChunks += runEnd - i;
                 committedBytes += bytes;
                 i = runEnd;
+                if (hugePages) {
+                    memory.adviseHugePages(address, bytes);
+                }
+                memory.populate(address, bytes);
             }
         } catch (RuntimeException e) {
             // Undo the sub-runs this call committed, so a failed acquire changes nothing.
             for (int c = first; c < i; c++) {
-                if (states[c] == IDLE && idleSince[c] == Long.MAX_VALUE) {
-                    decommitRun(c, 1);
+                if (states[c] == IDLE && idleSince[c] == COMMITTING) {
+                    try {
+                        decommitRun(c, 1);
+                    } catch (RuntimeException undo) {
+                        e.addSuppressed(undo);
+                        idleSince[c] = now; // committed and counted; decay retries
+                        decommitFailures++;
+                    }
                 }
             }
             throw e;

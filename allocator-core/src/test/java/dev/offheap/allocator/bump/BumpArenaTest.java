@@ -137,6 +137,32 @@ class BumpArenaTest {
     }
 
     @Test
+    void aRefusedGrowthLeavesTheArenaAsItWasAndNoStaleBytesLeak() {
+        long chunk = 64 << 10;
+        try (Region region = Region.builder().reserve(16 * chunk).chunkSize(chunk).limit(3 * chunk).build();
+             BumpArena arena = BumpArena.ofConfined(region)) {
+            arena.allocate(60 << 10, 8);            // span 0: one chunk
+            arena.allocate(60 << 10, 8);            // span 1: two chunks; the limit is reached
+            arena.reset();                           // both spans kept, span 1 spare
+            arena.allocate(60 << 10, 8);
+            long used = arena.usedBytes();
+            // Span 1 is too short for this and the limit refuses a new span.
+            assertThrows(OutOfOffHeapMemoryException.class, () -> arena.allocate(200 << 10, 8));
+            assertEquals(used, arena.usedBytes(), "a refused growth uses nothing");
+            MemorySegment secret = arena.allocate(1000, 1);
+            assertEquals(region.baseAddress() + (60 << 10), secret.address(), "served from the current span");
+            secret.fill((byte) 0x5A);
+            arena.reset();
+            arena.allocate(60 << 10, 8);
+            MemorySegment next = arena.allocate(1000, 1);
+            assertEquals(secret.address(), next.address());
+            for (long i = 0; i < next.byteSize(); i++) {
+                assertEquals(0, next.get(ValueLayout.JAVA_BYTE, i), "the previous owner's bytes must not leak");
+            }
+        }
+    }
+
+    @Test
     void aLimitOnTheRegionBoundsTheArena() {
         try (Region region = Region.builder().name("capped").limit(4 * MiB).build();
              BumpArena arena = BumpArena.ofConfined(region)) {
