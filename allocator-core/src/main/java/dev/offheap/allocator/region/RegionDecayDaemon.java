@@ -48,10 +48,10 @@ final class RegionDecayDaemon {
         }
     }
 
-    /** {@return how many regions wait for decay now, for tests} */
-    static int scheduledRegions() {
+    /** {@return whether the daemon will visit {@code region} again, for tests} */
+    static boolean isScheduled(Region region) {
         synchronized (LOCK) {
-            return DEADLINES.size();
+            return DEADLINES.containsKey(region);
         }
     }
 
