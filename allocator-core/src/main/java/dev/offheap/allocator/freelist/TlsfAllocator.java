@@ -224,7 +224,7 @@ public final class TlsfAllocator implements HandleAllocator {
             ensureOpen();
             TlsfSpan sp = liveSpanOf(handle, false);
             int g = (int) (Handles.location(handle) - sp.baseGranule);
-            int size = sp.tags[g] & TlsfSpan.SIZE_MASK;
+            int size = sp.tagAt(g) & TlsfSpan.SIZE_MASK;
             if (need == size) {
                 return handle;
             }
@@ -234,8 +234,8 @@ public final class TlsfAllocator implements HandleAllocator {
                 usedGranules -= rest;
                 int r = g + need;
                 int after = r + rest;
-                if (after < sp.granules && (sp.tags[after] & TlsfSpan.FREE) != 0) {
-                    int afterSize = sp.tags[after] & TlsfSpan.SIZE_MASK;
+                if (after < sp.granules && (sp.tagAt(after) & TlsfSpan.FREE) != 0) {
+                    int afterSize = sp.tagAt(after) & TlsfSpan.SIZE_MASK;
                     removeFree(sp, after, afterSize);
                     rest += afterSize;
                 }
@@ -243,9 +243,9 @@ public final class TlsfAllocator implements HandleAllocator {
                 return handle;
             }
             int r = g + size;
-            if (r < sp.granules && (sp.tags[r] & TlsfSpan.FREE) != 0
-                    && size + (sp.tags[r] & TlsfSpan.SIZE_MASK) >= need) {
-                int total = size + (sp.tags[r] & TlsfSpan.SIZE_MASK);
+            if (r < sp.granules && (sp.tagAt(r) & TlsfSpan.FREE) != 0
+                    && size + (sp.tagAt(r) & TlsfSpan.SIZE_MASK) >= need) {
+                int total = size + (sp.tagAt(r) & TlsfSpan.SIZE_MASK);
                 removeFree(sp, r, total - size);
                 if (total > need) {
                     insertFree(sp, g + need, total - need);
@@ -279,7 +279,7 @@ public final class TlsfAllocator implements HandleAllocator {
             TlsfSpan sp = liveSpanOf(handle, false);
             int g = (int) (Handles.location(handle) - sp.baseGranule);
             return sp.span.segment().asSlice((long) g << GRANULE_SHIFT,
-                    (long) (sp.tags[g] & TlsfSpan.SIZE_MASK) << GRANULE_SHIFT);
+                    (long) (sp.tagAt(g) & TlsfSpan.SIZE_MASK) << GRANULE_SHIFT);
         }
     }
 
@@ -289,7 +289,7 @@ public final class TlsfAllocator implements HandleAllocator {
             ensureOpen();
             TlsfSpan sp = liveSpanOf(handle, false);
             int g = (int) (Handles.location(handle) - sp.baseGranule);
-            return (long) (sp.tags[g] & TlsfSpan.SIZE_MASK) << GRANULE_SHIFT;
+            return (long) (sp.tagAt(g) & TlsfSpan.SIZE_MASK) << GRANULE_SHIFT;
         }
     }
 
@@ -307,7 +307,7 @@ public final class TlsfAllocator implements HandleAllocator {
             if (sp == null) {
                 return false;
             }
-            int cell = sp.generations[(int) (location - sp.baseGranule)];
+            int cell = sp.generationAt((int) (location - sp.baseGranule));
             return (cell & TlsfSpan.LIVE) != 0 && (cell & Handles.GENERATION_MASK) == Handles.generation(handle);
         }
     }
@@ -413,7 +413,7 @@ public final class TlsfAllocator implements HandleAllocator {
         }
         TlsfSpan sp = slots[link >>> granuleBits];
         int g = link & granuleMask;
-        int size = sp.tags[g] & TlsfSpan.SIZE_MASK;
+        int size = sp.tagAt(g) & TlsfSpan.SIZE_MASK;
         removeFree(sp, g, size);
         if (size > need) {
             insertFree(sp, g + need, size - need);
@@ -422,9 +422,9 @@ public final class TlsfAllocator implements HandleAllocator {
         if (sp == spare) {
             spare = null;
         }
-        int cell = sp.generations[g];
+        int cell = sp.generationAt(g);
         int generation = Handles.nextGeneration(cell == 0 ? sp.generationBase : cell & Handles.GENERATION_MASK);
-        sp.generations[g] = generation | TlsfSpan.LIVE;
+        sp.meta[g << 1 | 1] = generation | TlsfSpan.LIVE;
         sp.maxGeneration = Math.max(sp.maxGeneration, generation);
         sp.liveBlocks++;
         zero(sp, g, need);
@@ -435,21 +435,21 @@ public final class TlsfAllocator implements HandleAllocator {
     }
 
     private void freeLocked(TlsfSpan sp, int g) {
-        int size = sp.tags[g] & TlsfSpan.SIZE_MASK;
-        sp.generations[g] &= ~TlsfSpan.LIVE;
+        int size = sp.tagAt(g) & TlsfSpan.SIZE_MASK;
+        sp.meta[g << 1 | 1] &= ~TlsfSpan.LIVE;
         sp.liveBlocks--;
         usedGranules -= size;
         liveBlocks--;
         frees++;
-        if (g > 0 && (sp.tags[g - 1] & TlsfSpan.FREE) != 0) {
-            int left = sp.tags[g - 1] & TlsfSpan.SIZE_MASK;
+        if (g > 0 && (sp.tagAt(g - 1) & TlsfSpan.FREE) != 0) {
+            int left = sp.tagAt(g - 1) & TlsfSpan.SIZE_MASK;
             g -= left;
             removeFree(sp, g, left);
             size += left;
         }
         int r = g + size;
-        if (r < sp.granules && (sp.tags[r] & TlsfSpan.FREE) != 0) {
-            int right = sp.tags[r] & TlsfSpan.SIZE_MASK;
+        if (r < sp.granules && (sp.tagAt(r) & TlsfSpan.FREE) != 0) {
+            int right = sp.tagAt(r) & TlsfSpan.SIZE_MASK;
             removeFree(sp, r, right);
             size += right;
         }
@@ -542,7 +542,7 @@ public final class TlsfAllocator implements HandleAllocator {
         if (sp == null) {
             current = chunkGenerationBase[chunk];
         } else {
-            int cell = sp.generations[(int) (location - sp.baseGranule)];
+            int cell = sp.generationAt((int) (location - sp.baseGranule));
             if ((cell & TlsfSpan.LIVE) != 0 && (cell & Handles.GENERATION_MASK) == generation) {
                 return sp;
             }
@@ -621,10 +621,10 @@ public final class TlsfAllocator implements HandleAllocator {
         int list = listOf(size);
         int link = (sp.slot << granuleBits) | g;
         int first = heads[list];
-        sp.next[g] = first;
-        sp.prev[g] = TlsfSpan.NIL;
+        sp.links[g << 1] = first;
+        sp.links[g << 1 | 1] = TlsfSpan.NIL;
         if (first != TlsfSpan.NIL) {
-            slots[first >>> granuleBits].prev[first & granuleMask] = link;
+            slots[first >>> granuleBits].links[(first & granuleMask) << 1 | 1] = link;
         }
         heads[list] = link;
         flBitmap |= 1 << (list >>> SL_LOG2);
@@ -633,10 +633,10 @@ public final class TlsfAllocator implements HandleAllocator {
 
     private void removeFree(TlsfSpan sp, int g, int size) {
         int list = listOf(size);
-        int prev = sp.prev[g];
-        int next = sp.next[g];
+        int prev = sp.prevAt(g);
+        int next = sp.nextAt(g);
         if (prev != TlsfSpan.NIL) {
-            slots[prev >>> granuleBits].next[prev & granuleMask] = next;
+            slots[prev >>> granuleBits].links[(prev & granuleMask) << 1] = next;
         } else {
             heads[list] = next;
             if (next == TlsfSpan.NIL) {
@@ -648,10 +648,10 @@ public final class TlsfAllocator implements HandleAllocator {
             }
         }
         if (next != TlsfSpan.NIL) {
-            slots[next >>> granuleBits].prev[next & granuleMask] = prev;
+            slots[next >>> granuleBits].links[(next & granuleMask) << 1 | 1] = prev;
         }
-        sp.tags[g] &= TlsfSpan.SIZE_MASK; // no longer free; the caller retags
-        sp.tags[g + size - 1] &= TlsfSpan.SIZE_MASK;
+        sp.meta[g << 1] &= TlsfSpan.SIZE_MASK; // no longer free; the caller retags
+        sp.meta[(g + size - 1) << 1] &= TlsfSpan.SIZE_MASK;
     }
 
     // ---------------------------------------------------------------- invariants, for tests
@@ -678,15 +678,15 @@ public final class TlsfAllocator implements HandleAllocator {
                 boolean previousFree = false;
                 int spanLive = 0;
                 for (int g = 0; g < sp.granules; ) {
-                    int tag = sp.tags[g];
+                    int tag = sp.tagAt(g);
                     int size = tag & TlsfSpan.SIZE_MASK;
                     check(size > 0 && g + size <= sp.granules, "block inside its span", sp, g);
-                    check(sp.tags[g + size - 1] == tag, "head and tail tags agree", sp, g);
+                    check(sp.tagAt(g + size - 1) == tag, "head and tail tags agree", sp, g);
                     boolean free = (tag & TlsfSpan.FREE) != 0;
-                    boolean liveHead = (sp.generations[g] & TlsfSpan.LIVE) != 0;
+                    boolean liveHead = (sp.generationAt(g) & TlsfSpan.LIVE) != 0;
                     check(free != liveHead, "a block is free or a live head, not both", sp, g);
                     for (int i = g + 1; i < g + size; i++) {
-                        check((sp.generations[i] & TlsfSpan.LIVE) == 0, "no LIVE mark inside a block", sp, i);
+                        check((sp.generationAt(i) & TlsfSpan.LIVE) == 0, "no LIVE mark inside a block", sp, i);
                     }
                     if (free) {
                         check(!previousFree, "no two adjacent free blocks", sp, g);
@@ -716,12 +716,12 @@ public final class TlsfAllocator implements HandleAllocator {
                     TlsfSpan sp = slots[link >>> granuleBits];
                     int g = link & granuleMask;
                     check(sp != null, "free link names a held span", null, 0);
-                    check((sp.tags[g] & TlsfSpan.FREE) != 0, "listed block is free", sp, g);
-                    check(listOf(sp.tags[g] & TlsfSpan.SIZE_MASK) == list, "free block in the list of its size", sp, g);
-                    check(sp.prev[g] == prev, "back link", sp, g);
+                    check((sp.tagAt(g) & TlsfSpan.FREE) != 0, "listed block is free", sp, g);
+                    check(listOf(sp.tagAt(g) & TlsfSpan.SIZE_MASK) == list, "free block in the list of its size", sp, g);
+                    check(sp.prevAt(g) == prev, "back link", sp, g);
                     check(++listed <= freeBlocks, "no cycle in the free lists", sp, g);
                     prev = link;
-                    link = sp.next[g];
+                    link = sp.nextAt(g);
                 }
             }
             check(listed == freeBlocks, "free lists hold every free block: listed=" + listed
@@ -742,8 +742,8 @@ public final class TlsfAllocator implements HandleAllocator {
                 if (sp == null) {
                     continue;
                 }
-                for (int g = 0; g < sp.granules; g += sp.tags[g] & TlsfSpan.SIZE_MASK) {
-                    if ((sp.tags[g] & TlsfSpan.FREE) != 0) {
+                for (int g = 0; g < sp.granules; g += sp.tagAt(g) & TlsfSpan.SIZE_MASK) {
+                    if ((sp.tagAt(g) & TlsfSpan.FREE) != 0) {
                         counts[i]++;
                     }
                 }

@@ -9,9 +9,9 @@ import dev.offheap.allocator.region.Span;
  *
  * <pre>
  *  granule:      g (head)                         g + size - 1 (tail)
- *  tags[]        size | FREE?       (unused)      size | FREE?        (head and tail agree; one cell if size = 1)
- *  generations[] generation | LIVE? (history)     (history)           (only heads of live blocks carry LIVE)
- *  next/prev[]   links, free heads only: (slot &lt;&lt; granuleBits) | granule, or NIL
+ *  tag           size | FREE?       (unused)      size | FREE?        (head and tail agree; one cell if size = 1)
+ *  generation    generation | LIVE? (history)     (history)           (only heads of live blocks carry LIVE)
+ *  next, prev    links, free heads only: (slot &lt;&lt; granuleBits) | granule, or NIL
  * </pre>
  *
  * <p>Thread-safety: not thread-safe; guarded by its allocator's lock.
@@ -32,11 +32,14 @@ final class TlsfSpan {
     /** Offset of the span's first byte from the region's base, in granules. */
     final long baseGranule;
     final int granules;
-    final int[] tags;
-    /** Per granule: the generation of the last block that started there, | LIVE while it is live; 0 if none. */
-    final int[] generations;
-    final int[] next;
-    final int[] prev;
+    /**
+     * Per granule g: {@code meta[2g]} the boundary tag, {@code meta[2g+1]} the generation of the
+     * last block that started there, | LIVE while it is live, 0 if none. Interleaved so that a
+     * block's tag and generation share a cache line.
+     */
+    final int[] meta;
+    /** Per granule g: {@code links[2g]} the next free block, {@code links[2g+1]} the previous one. */
+    final int[] links;
     /**
      * Generations of blocks this span's chunks held before (in an earlier span): the first block at
      * a granule continues after it, so a handle from before cannot match a block of now.
@@ -54,10 +57,8 @@ final class TlsfSpan {
         this.slot = slot;
         this.baseGranule = baseGranule;
         this.granules = Math.toIntExact(span.byteSize() >>> TlsfAllocator.GRANULE_SHIFT);
-        this.tags = new int[granules];
-        this.generations = new int[granules];
-        this.next = new int[granules];
-        this.prev = new int[granules];
+        this.meta = new int[2 * granules];
+        this.links = new int[2 * granules];
         this.generationBase = generationBase;
         this.maxGeneration = generationBase;
         this.cleanFrom = span.zeroed() ? 0 : granules;
@@ -68,10 +69,30 @@ final class TlsfSpan {
         return span.address() + ((long) g << TlsfAllocator.GRANULE_SHIFT);
     }
 
+    /** {@return the boundary tag of granule {@code g}} */
+    int tagAt(int g) {
+        return meta[g << 1];
+    }
+
+    /** {@return the generation cell of granule {@code g}} */
+    int generationAt(int g) {
+        return meta[g << 1 | 1];
+    }
+
+    /** {@return the next free block's link, at a free head} */
+    int nextAt(int g) {
+        return links[g << 1];
+    }
+
+    /** {@return the previous free block's link, at a free head} */
+    int prevAt(int g) {
+        return links[g << 1 | 1];
+    }
+
     /** Writes the boundary tags of a block at its head and its tail. */
     void tag(int g, int size, boolean free) {
         int tag = free ? size | FREE : size;
-        tags[g] = tag;
-        tags[g + size - 1] = tag;
+        meta[g << 1] = tag;
+        meta[(g + size - 1) << 1] = tag;
     }
 }
