@@ -259,6 +259,50 @@ class TlsfAllocatorTest {
             var e = assertThrows(IllegalArgumentException.class, () -> allocator.allocate(size));
             assertTrue(e.getMessage().contains("byteSize=" + size), e.getMessage());
             assertEquals(0, allocator.snapshot().committedBytes());
+            long h = allocator.allocate(64);
+            allocator.segment(h).fill((byte) 9);
+            assertThrows(IllegalArgumentException.class, () -> allocator.resize(h, size));
+            assertEquals(64, allocator.byteSize(h));
+            assertEquals(9, allocator.segment(h).get(ValueLayout.JAVA_BYTE, 63));
+            allocator.verifyInvariants();
+        }
+    }
+
+    @Test
+    void largerSpansServeLargerBlocks() {
+        try (Region region = newRegion(256 * MiB);
+             TlsfAllocator allocator = TlsfAllocator.builder().region(region).spanBytes(8 * MiB).build()) {
+            assertEquals(8 * MiB, allocator.spanBytes());
+            assertEquals(4 * MiB, allocator.maxBlockBytes());
+            long a = allocator.allocate(4 * MiB);
+            long b = allocator.allocate(3 * MiB);
+            assertEquals(8 * MiB, region.usedBytes(), "both blocks in one 8 MiB span");
+            allocator.segment(a).fill((byte) 1);
+            allocator.segment(b).fill((byte) 2);
+            allocator.free(a);
+            allocator.free(b);
+            allocator.verifyInvariants();
+            assertThrows(IllegalArgumentException.class, () -> TlsfAllocator.builder().spanBytes(3 * MiB));
+        }
+    }
+
+    @Test
+    void readmeSnippetRuns() {
+        try (Region region = Region.builder().name("orders").reserve(1L << 30).decay(Duration.ofSeconds(5)).build();
+             TlsfAllocator blocks = TlsfAllocator.builder().name("orders-free-list").region(region).build();
+             dev.offheap.allocator.large.LargeBlockAllocator large = dev.offheap.allocator.large.LargeBlockAllocator
+                     .builder().name("orders-large").region(region).build();
+             dev.offheap.allocator.budget.BudgetedAllocator tenant = blocks.newChild("tenant-42", 64L << 20)) {
+            long h = tenant.allocate(3_000);
+            tenant.segment(h).setString(0, "hello");
+            assertEquals(3008, tenant.byteSize(h));
+            assertEquals("hello", tenant.segment(h).getString(0));
+            long bigger = blocks.resize(blocks.allocate(100), 10_000);
+            long image = large.allocate(32L << 20);
+            large.free(image);
+            blocks.free(bigger);
+            tenant.free(h);
+            assertEquals(0, blocks.snapshot().liveBlocks());
         }
     }
 

@@ -42,4 +42,23 @@ class RegionDecayDaemonTest {
         }
         assertFalse(RegionDecayDaemon.isScheduled(region), "a closed region is not visited again");
     }
+
+    @Test
+    void theDaemonHoldsRegionsWeaklySoAnUnclosedRegionCanBeCollected() throws InterruptedException {
+        java.lang.ref.WeakReference<Region> ref = scheduleAndDrop();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (ref.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(null, ref.get(), "the daemon kept a region nobody references");
+    }
+
+    /** A region with idle chunks scheduled for an hour from now, referenced from nowhere else. */
+    private static java.lang.ref.WeakReference<Region> scheduleAndDrop() {
+        Region region = Region.builder().reserve(16 * MiB).decay(Duration.ofHours(1)).build();
+        region.release(region.acquire(2 * MiB));
+        assertTrue(RegionDecayDaemon.isScheduled(region));
+        return new java.lang.ref.WeakReference<>(region);
+    }
 }
