@@ -132,6 +132,13 @@ public final class BudgetedAllocator implements HandleAllocator {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if the handle is not one of this child's blocks
+     * @throws IllegalStateException if the allocator is closed
+     */
     @Override
     public MemorySegment segment(long handle) {
         synchronized (lock) {
@@ -141,6 +148,13 @@ public final class BudgetedAllocator implements HandleAllocator {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if the handle is not one of this child's blocks
+     * @throws IllegalStateException if the allocator is closed
+     */
     @Override
     public long byteSize(long handle) {
         synchronized (lock) {
@@ -150,6 +164,7 @@ public final class BudgetedAllocator implements HandleAllocator {
         }
     }
 
+    /** {@inheritDoc} False once the child is closed. */
     @Override
     public boolean isLive(long handle) {
         synchronized (lock) {

@@ -271,6 +271,10 @@ public final class TlsfAllocator implements HandleAllocator {
      * <p>The segment is bound to its span's scope: it throws {@link IllegalStateException} once
      * the span goes back to the region or the allocator closes, instead of reaching memory that
      * may be decommitted.
+     *
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle, or it points inside a block
+     * @throws IllegalStateException if the allocator is closed
      */
     @Override
     public MemorySegment segment(long handle) {
@@ -283,6 +287,13 @@ public final class TlsfAllocator implements HandleAllocator {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle, or it points inside a block
+     * @throws IllegalStateException if the allocator is closed
+     */
     @Override
     public long byteSize(long handle) {
         synchronized (lock) {
@@ -293,6 +304,7 @@ public final class TlsfAllocator implements HandleAllocator {
         }
     }
 
+    /** {@inheritDoc} False once the allocator is closed. */
     @Override
     public boolean isLive(long handle) {
         synchronized (lock) {

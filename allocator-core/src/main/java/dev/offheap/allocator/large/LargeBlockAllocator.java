@@ -163,6 +163,10 @@ public final class LargeBlockAllocator implements HandleAllocator {
      *
      * <p>The segment is the block's span: it throws {@link IllegalStateException} once the block is
      * freed, instead of reaching memory that is given back.
+     *
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IllegalStateException if the allocator is closed
      */
     @Override
     public MemorySegment segment(long handle) {
@@ -172,6 +176,13 @@ public final class LargeBlockAllocator implements HandleAllocator {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IllegalStateException if the allocator is closed
+     */
     @Override
     public long byteSize(long handle) {
         synchronized (lock) {
@@ -180,6 +191,7 @@ public final class LargeBlockAllocator implements HandleAllocator {
         }
     }
 
+    /** {@inheritDoc} False once the allocator is closed. */
     @Override
     public boolean isLive(long handle) {
         synchronized (lock) {
