@@ -120,4 +120,50 @@ class BudgetedAllocatorTest {
             assertThrows(IllegalArgumentException.class, () -> new BudgetedAllocator(large, "bad", 0));
         }
     }
+
+    @Test
+    void childrenUsedFromSeveralThreadsKeepExactAccountsAndBudgets() throws InterruptedException {
+        try (TlsfAllocator parent = TlsfAllocator.builder().reserve(256L << 20).build();
+             BudgetedAllocator shared = parent.newChild("shared", 256 * KiB)) {
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try (BudgetedAllocator own = parent.newChild("own-" + seed, 128 * KiB)) {
+                        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+                        List<Long> mine = new ArrayList<>();
+                        List<Long> inShared = new ArrayList<>();
+                        for (int i = 0; i < 3_000; i++) {
+                            BudgetedAllocator to = random.nextBoolean() ? own : shared;
+                            List<Long> list = to == own ? mine : inShared;
+                            if (list.isEmpty() || random.nextInt(3) > 0) {
+                                try {
+                                    list.add(to.allocate(16 + random.nextInt(8 * 1024)));
+                                } catch (OutOfOffHeapMemoryException overBudget) {
+                                    assertTrue(to.usedBytes() <= to.limitBytes());
+                                }
+                            } else {
+                                to.free(list.remove(random.nextInt(list.size())));
+                            }
+                            assertTrue(own.usedBytes() <= own.limitBytes());
+                        }
+                        mine.forEach(own::free);
+                        inShared.forEach(shared::free);
+                        assertEquals(0, own.usedBytes());
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(List.of(), failures);
+            assertEquals(0, shared.usedBytes());
+            assertEquals(0, shared.snapshot().liveBlocks());
+            assertEquals(0, parent.snapshot().liveBlocks());
+            assertTrue(shared.snapshot().failedAllocations() > 0, "the shared budget was hit");
+        }
+    }
 }
