@@ -796,6 +796,8 @@ public final class TlsfAllocator implements HandleAllocator {
         }
 
         /**
+         * Names the allocator.
+         *
          * @param name the name used in messages and metrics
          * @return this builder
          */
@@ -805,6 +807,8 @@ public final class TlsfAllocator implements HandleAllocator {
         }
 
         /**
+         * Shares a region.
+         *
          * @param region a region to share with other allocators; the allocator does not close it.
          *        Without one, the allocator makes its own and closes it on close.
          * @return this builder
@@ -815,6 +819,8 @@ public final class TlsfAllocator implements HandleAllocator {
         }
 
         /**
+         * Sets the reservation of its own region.
+         *
          * @param bytes the reservation of the allocator's own region (ignored with a given region)
          * @return this builder
          * @throws IllegalArgumentException if {@code bytes <= 0}
@@ -825,6 +831,8 @@ public final class TlsfAllocator implements HandleAllocator {
         }
 
         /**
+         * Sets the span taken from the region at a time.
+         *
          * @param bytes the span taken from the region at a time, rounded up to whole region chunks;
          *        the largest block is half of it
          * @return this builder
@@ -836,6 +844,8 @@ public final class TlsfAllocator implements HandleAllocator {
         }
 
         /**
+         * Turns zeroing on or off.
+         *
          * @param enabled whether handed-out memory is zeroed (default on)
          * @return this builder
          */
@@ -845,6 +855,8 @@ public final class TlsfAllocator implements HandleAllocator {
         }
 
         /**
+         * Builds the allocator.
+         *
          * @return the allocator
          * @throws IllegalArgumentException if the span exceeds 1 GiB or the region 16 TiB
          * @throws dev.offheap.allocator.NativeCallException if its own region cannot be reserved

@@ -42,7 +42,11 @@ public final class LongHashSet {
         return true;
     }
 
-    /** {@return whether the set holds {@code value}} */
+    /**
+     * {@return whether the set holds {@code value}}
+     *
+     * @param value any value
+     */
     public boolean contains(long value) {
         int mask = cells.length - 1;
         for (int i = index(value, mask); cells[i] != 0; i = (i + 1) & mask) {
@@ -82,7 +86,11 @@ public final class LongHashSet {
         return true;
     }
 
-    /** Calls {@code action} with every value, in no particular order. */
+    /**
+     * Calls {@code action} with every value, in no particular order; the set may change meanwhile.
+     *
+     * @param action what to call
+     */
     public void forEach(LongConsumer action) {
         for (long v : cells.clone()) {
             if (v != 0) {

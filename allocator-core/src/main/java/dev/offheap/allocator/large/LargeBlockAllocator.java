@@ -316,6 +316,8 @@ public final class LargeBlockAllocator implements HandleAllocator {
         }
 
         /**
+         * Names the allocator.
+         *
          * @param name the name used in messages and metrics
          * @return this builder
          */
@@ -325,6 +327,8 @@ public final class LargeBlockAllocator implements HandleAllocator {
         }
 
         /**
+         * Shares a region.
+         *
          * @param region a region to share with other allocators; the allocator does not close it
          * @return this builder
          */
@@ -334,6 +338,8 @@ public final class LargeBlockAllocator implements HandleAllocator {
         }
 
         /**
+         * Sets the reservation of its own region.
+         *
          * @param bytes the reservation of the allocator's own region (ignored with a given region)
          * @return this builder
          * @throws IllegalArgumentException if {@code bytes <= 0}
@@ -344,6 +350,8 @@ public final class LargeBlockAllocator implements HandleAllocator {
         }
 
         /**
+         * Turns zeroing on or off.
+         *
          * @param enabled whether handed-out memory is zeroed (default on)
          * @return this builder
          */
@@ -353,6 +361,8 @@ public final class LargeBlockAllocator implements HandleAllocator {
         }
 
         /**
+         * Builds the allocator.
+         *
          * @return the allocator
          * @throws dev.offheap.allocator.NativeCallException if its own region cannot be reserved
          */
