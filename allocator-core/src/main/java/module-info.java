@@ -9,4 +9,8 @@ module dev.offheap.allocator {
     exports dev.offheap.allocator;
     exports dev.offheap.allocator.region;
     exports dev.offheap.allocator.bump;
+    exports dev.offheap.allocator.freelist;
+    exports dev.offheap.allocator.large;
+    exports dev.offheap.allocator.budget;
+    exports dev.offheap.allocator.metrics;
 }

@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
  * </pre>
  * The decay delay keeps a burst from thrashing (as jemalloc's dirty decay does): memory that was
  * just released is reused without a syscall if it is needed again soon. Decay is applied when the
- * region is next used and by {@link #trim()}.
+ * region is next used, by {@link #trim()}, and by one shared daemon thread while the region is idle
+ * (it holds regions weakly and runs only while some region has idle chunks).
  *
  * <h2>Accounting, in bytes</h2>
  * {@code reserved} is the range's length; {@code committed} counts USED and IDLE chunks and never
@@ -257,6 +258,31 @@ public final class Region implements AutoCloseable {
             idleChunks += count;
             usedBytes -= span.byteSize();
             decayIdle(now, false);
+            if (idleChunks > 0) {
+                RegionDecayDaemon.schedule(this, decayNanos); // decay also while nobody uses the region
+            }
+        }
+    }
+
+    /**
+     * Applies decay now, for the {@link RegionDecayDaemon}.
+     *
+     * @return the nanoseconds until the next idle chunk decays, or -1 if none is idle or the region is closed
+     */
+    long decayNow() {
+        synchronized (lock) {
+            if (closed) {
+                return -1;
+            }
+            long now = nanoClock.getAsLong();
+            decayIdle(now, false);
+            long oldest = Long.MAX_VALUE;
+            for (int i = 0; i < highWater && idleChunks > 0; i++) {
+                if (states[i] == IDLE) {
+                    oldest = Math.min(oldest, idleSince[i]);
+                }
+            }
+            return oldest == Long.MAX_VALUE ? -1 : Math.max(0, oldest + decayNanos - now);
         }
     }
 
