@@ -2,11 +2,20 @@
  * An off-heap memory allocator on the Foreign Function &amp; Memory API: {@code mmap}-backed
  * regions that commit on demand, allocators on top, and safety a JVM programmer expects.
  *
- * <p>Exported: the exceptions ({@code dev.offheap.allocator}), regions and the bump arena. The OS
- * layer and validation helpers are internal.
+ * <p>Exported: the exceptions ({@code dev.offheap.allocator}), regions, the bump arena, metrics
+ * (snapshots, the Micrometer binder) and the JFR events. The OS layer and validation helpers are
+ * internal.
  */
 module dev.offheap.allocator {
+    requires jdk.jfr;
+    // Optional: only dev.offheap.allocator.metrics.micrometer uses them (automatic module names).
+    requires static micrometer.core;
+    requires static micrometer.commons;
+
     exports dev.offheap.allocator;
     exports dev.offheap.allocator.region;
     exports dev.offheap.allocator.bump;
+    exports dev.offheap.allocator.metrics;
+    exports dev.offheap.allocator.metrics.micrometer;
+    exports dev.offheap.allocator.jfr;
 }

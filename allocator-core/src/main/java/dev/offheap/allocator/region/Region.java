@@ -3,11 +3,15 @@ package dev.offheap.allocator.region;
 import dev.offheap.allocator.NativeCallException;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.internal.Checks;
+import dev.offheap.allocator.jfr.OffHeapEvents;
+import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.os.VirtualMemory;
 
 import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -41,7 +45,7 @@ import java.util.function.LongSupplier;
  * decommitted or unmapped, so no segment carved from a region can reach memory that is not
  * committed, and {@link #close()} makes every one of them throw on access instead of crashing.
  */
-public final class Region implements AutoCloseable {
+public final class Region implements AutoCloseable, MeteredAllocator {
     /** Default reservation: 64 GiB of address space, which costs no memory until committed. */
     public static final long DEFAULT_RESERVE_BYTES = 64L << 30;
     /** Default chunk: 2 MiB, the unit of commit, decommit and lending (and an x86_64 huge page). */
@@ -85,6 +89,10 @@ public final class Region implements AutoCloseable {
     private volatile long usedBytes;
     private volatile long decommittedBytesTotal;
     private volatile long decommitFailures;
+    // Metrics, written under the lock (once per span, never per allocation), volatile for snapshot().
+    private volatile long spansAcquired;
+    private volatile long spansReleased;
+    private volatile long failedAcquires;
     private volatile boolean closed;
 
     private Region(Builder b) {
@@ -214,6 +222,8 @@ public final class Region implements AutoCloseable {
             usedBytes += (long) count << chunkShift;
             Span span = new Span(this, addressOf(first), (long) count << chunkShift, toCommit == (long) count << chunkShift);
             liveSpans.add(span);
+            spansAcquired++;
+            OffHeapEvents.emitLargeAllocation(name, span.byteSize());
             return span;
         }
     }
@@ -252,6 +262,7 @@ public final class Region implements AutoCloseable {
             }
             idleChunks += count;
             usedBytes -= span.byteSize();
+            spansReleased++;
             decayIdle(now, false);
         }
     }
@@ -325,6 +336,10 @@ public final class Region implements AutoCloseable {
     }
 
     private OutOfOffHeapMemoryException outOfMemory(String reason, long requested, long bound) {
+        synchronized (lock) { // reentrant: some callers hold it already
+            failedAcquires++;
+        }
+        OffHeapEvents.emitAllocationFailure(name, reason, requested, bound, committedBytes, usedBytes);
         return new OutOfOffHeapMemoryException(reason, name, requested, bound, committedBytes, usedBytes);
     }
 
@@ -399,6 +414,7 @@ public final class Region implements AutoCloseable {
                 }
                 idleChunks += runEnd - i;
                 committedBytes += bytes;
+                OffHeapEvents.emitRegionCommit(name, bytes, committedBytes);
                 i = runEnd;
             }
         } catch (RuntimeException e) {
@@ -453,6 +469,24 @@ public final class Region implements AutoCloseable {
         idleChunks -= count;
         committedBytes -= bytes;
         decommittedBytesTotal += bytes;
+        OffHeapEvents.emitRegionDecommit(name, bytes, committedBytes);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Kind {@code region}: a block is a span; allocations and frees count spans acquired and
+     * released, failed allocations count refused acquires. After close reserved, committed, used and
+     * live read 0; the counters keep their values.
+     */
+    @Override
+    public AllocatorSnapshot snapshot() {
+        boolean isClosed = closed;
+        long acquired = spansAcquired;
+        long released = spansReleased;
+        return new AllocatorSnapshot(name, "region", isClosed ? 0 : reservedBytes(), committedBytes, usedBytes,
+                isClosed ? 0 : Math.max(0, acquired - released), acquired, released, 0, failedAcquires,
+                0, 0, 0, 0, decommittedBytesTotal, List.of());
     }
 
     @Override
