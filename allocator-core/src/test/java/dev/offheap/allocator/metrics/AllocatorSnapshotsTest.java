@@ -13,14 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** What Region and BumpArena report, field by field, after known sequences of operations. */
-class AllocatorSnapshotsTest {
+public class AllocatorSnapshotsTest {
     private static final long MiB = 1L << 20;
 
     /**
      * Acquire A (1 chunk), B (2), release A; C (3 chunks) fails under the 8 MiB limit after A's idle
      * chunk is decommitted to make room; D (1) is acquired and released.
      */
-    static Region regionAfterKnownSequence(String name) {
+    public static Region regionAfterKnownSequence(String name) {
         Region region = Region.builder().name(name).reserve(64 * MiB).limit(8 * MiB)
                 .decay(Duration.ofHours(1)).build();
         Span a = region.acquire(2 * MiB);
@@ -32,13 +32,13 @@ class AllocatorSnapshotsTest {
     }
 
     /** Expected snapshot of {@link #regionAfterKnownSequence}. */
-    static AllocatorSnapshot expectedRegion(String name) {
+    public static AllocatorSnapshot expectedRegion(String name) {
         return new AllocatorSnapshot(name, "region", 64 * MiB, 6 * MiB, 4 * MiB, 1, 3, 2, 0, 1, 0, 0, 0, 0,
                 2 * MiB, List.of());
     }
 
     /** Three 64 B blocks, one of 3 MiB (a second span of 4 MiB), one too large for any span. */
-    static BumpArena bumpAfterKnownSequence(String name) {
+    public static BumpArena bumpAfterKnownSequence(String name) {
         BumpArena arena = BumpArena.builder().name(name).reserve(64 * MiB).build();
         for (int i = 0; i < 3; i++) {
             arena.allocate(64, 8);
@@ -49,7 +49,7 @@ class AllocatorSnapshotsTest {
     }
 
     /** Expected snapshot of {@link #bumpAfterKnownSequence}: the first span's tail is skipped, so used. */
-    static AllocatorSnapshot expectedBump(String name) {
+    public static AllocatorSnapshot expectedBump(String name) {
         return new AllocatorSnapshot(name, "bump", 64 * MiB, 6 * MiB, 5 * MiB, 0, 4, 0, 0, 1, 0, 0, 0, 0, 0,
                 List.of());
     }
