@@ -3,6 +3,7 @@ package dev.offheap.allocator.jfr;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -18,6 +19,7 @@ import jdk.jfr.StackTrace;
 @Category(OffHeapEvents.CATEGORY)
 @Description("A block of at least the large-block threshold allocated; smaller blocks are not recorded.")
 @StackTrace(true)
+@Enabled(false) // may be frequent: on only when a recording asks for it
 public final class LargeAllocationEvent extends jdk.jfr.Event {
     @Label("Allocator")
     @Description("Name of the allocator or region")

@@ -10,9 +10,11 @@ package dev.offheap.allocator.jfr;
  *
  * <p>Events, all in JFR category {@value #CATEGORY}, named {@value #PREFIX}{@code <Type>}:
  * {@code AllocationFailure}, {@code Leak}, {@code DoubleFree}, {@code UseAfterFree},
- * {@code RegionCommit}, {@code RegionDecommit}, {@code LargeAllocation}. Enable them in a
- * recording with e.g. {@code jfr configure +dev.offheap.Leak#enabled=true} or
- * {@code RecordingStream.enable("dev.offheap.Leak")}; they are off in the JDK's default settings.
+ * {@code RegionCommit}, {@code RegionDecommit}, {@code LargeAllocation}. All but
+ * {@code LargeAllocation} are rare (failures, misuse, chunk-sized commits) and enabled by default, so
+ * any recording (e.g. {@code -XX:StartFlightRecording}) captures them; {@code LargeAllocation} is
+ * off unless a recording enables it ({@code RecordingStream.enable("dev.offheap.LargeAllocation")},
+ * or {@code jfr configure +dev.offheap.LargeAllocation#enabled=true}).
  */
 public final class OffHeapEvents {
     /** The JFR category of every event of this library. */
