@@ -7,7 +7,15 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.List;
 
 import static dev.offheap.allocator.metrics.AllocatorSnapshotsTest.regionAfterKnownSequence;
@@ -60,6 +68,26 @@ class PrometheusScrapeTest {
             assertTrue(lines.contains("offheap_leaks_total{kind=\"slab\",name=\"s1\",service=\"orders\"} 13.0"));
             assertTrue(lines.contains("offheap_size_class_blocks_live{kind=\"slab\",name=\"s1\",service=\"orders\",size_class=\"64\"} 22.0"));
         }
+    }
+
+    @Test
+    void theGrafanaDashboardQueriesOnlyNamesTheBinderProduces() throws IOException {
+        Path dashboard = Path.of("..", "examples", "grafana", "offheap-dashboard.json");
+        String json = Files.readString(dashboard);
+        Set<String> produced = Arrays.stream(OffHeapMeters.values()).map(PrometheusScrapeTest::prometheusName)
+                .collect(Collectors.toSet());
+        Set<String> queried = Pattern.compile("offheap_[a-z_]+").matcher(json).results().map(MatchResult::group)
+                .collect(Collectors.toSet());
+        assertTrue(produced.containsAll(queried), "unknown names: " + queried.stream()
+                .filter(name -> !produced.contains(name)).toList());
+        for (String panel : List.of("offheap_memory_reserved_bytes", "offheap_memory_committed_bytes",
+                "offheap_memory_used_bytes", "offheap_allocations_total", "offheap_frees_total",
+                "offheap_allocations_failed_total", "offheap_leaks_total", "offheap_double_frees_total",
+                "offheap_fragmentation_bytes", "offheap_fragmentation_ratio")) {
+            assertTrue(queried.contains(panel), "no panel shows " + panel);
+        }
+        assertTrue(json.contains("\"name\": \"name\""), "templated name variable");
+        assertTrue(json.contains("name=~\\\"$name\\\""), "queries filter on $name");
     }
 
     private static long count(List<String> lines, String prefix) {
