@@ -7,8 +7,11 @@
  * internal.
  */
 module dev.offheap.allocator {
-    requires jdk.jfr;
+    // Transitive: the exported JFR event classes extend jdk.jfr.Event.
+    requires transitive jdk.jfr;
     // Optional: only dev.offheap.allocator.metrics.micrometer uses them (automatic module names).
+    // Not transitive (automatic modules should not be): a module that binds requires Micrometer
+    // itself (the binder classes suppress the "exports" lint for that reason).
     requires static micrometer.core;
     requires static micrometer.commons;
 

@@ -19,6 +19,10 @@ import jdk.jfr.StackTrace;
 @Description("An allocation refused for lack of memory: reservation exhausted or limit on committed bytes reached.")
 @StackTrace(true)
 public final class AllocationFailureEvent extends jdk.jfr.Event {
+    /** Makes an empty event; {@link OffHeapEvents} fills and commits it. */
+    public AllocationFailureEvent() {
+    }
+
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;

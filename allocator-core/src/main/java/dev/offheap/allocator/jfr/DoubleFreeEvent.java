@@ -19,6 +19,10 @@ import jdk.jfr.StackTrace;
 @Description("A block freed a second time (or a stale handle freed), caught and refused.")
 @StackTrace(true)
 public final class DoubleFreeEvent extends jdk.jfr.Event {
+    /** Makes an empty event; {@link OffHeapEvents} fills and commits it. */
+    public DoubleFreeEvent() {
+    }
+
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;

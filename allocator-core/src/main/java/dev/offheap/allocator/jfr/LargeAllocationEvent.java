@@ -21,6 +21,10 @@ import jdk.jfr.StackTrace;
 @StackTrace(true)
 @Enabled(false) // may be frequent: on only when a recording asks for it
 public final class LargeAllocationEvent extends jdk.jfr.Event {
+    /** Makes an empty event; {@link OffHeapEvents} fills and commits it. */
+    public LargeAllocationEvent() {
+    }
+
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;

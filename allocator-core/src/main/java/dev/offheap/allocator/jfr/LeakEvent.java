@@ -19,6 +19,10 @@ import jdk.jfr.StackTrace;
 @Description("A block found still owned when its allocator or scope closed, or whose handle became unreachable.")
 @StackTrace(false)
 public final class LeakEvent extends jdk.jfr.Event {
+    /** Makes an empty event; {@link OffHeapEvents} fills and commits it. */
+    public LeakEvent() {
+    }
+
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;

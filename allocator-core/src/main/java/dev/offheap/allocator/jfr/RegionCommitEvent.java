@@ -19,6 +19,10 @@ import jdk.jfr.StackTrace;
 @Description("Chunks of a region committed and pre-faulted (mprotect read-write + populate).")
 @StackTrace(false)
 public final class RegionCommitEvent extends jdk.jfr.Event {
+    /** Makes an empty event; {@link OffHeapEvents} fills and commits it. */
+    public RegionCommitEvent() {
+    }
+
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;

@@ -19,6 +19,10 @@ import jdk.jfr.StackTrace;
 @Description("Idle chunks of a region given back to the OS (madvise DONTNEED + mprotect none).")
 @StackTrace(false)
 public final class RegionDecommitEvent extends jdk.jfr.Event {
+    /** Makes an empty event; {@link OffHeapEvents} fills and commits it. */
+    public RegionDecommitEvent() {
+    }
+
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;

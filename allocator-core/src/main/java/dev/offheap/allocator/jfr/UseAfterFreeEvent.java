@@ -19,6 +19,10 @@ import jdk.jfr.StackTrace;
 @Description("An access through a stale handle, or poisoned memory found changed, caught and refused.")
 @StackTrace(true)
 public final class UseAfterFreeEvent extends jdk.jfr.Event {
+    /** Makes an empty event; {@link OffHeapEvents} fills and commits it. */
+    public UseAfterFreeEvent() {
+    }
+
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;

@@ -20,6 +20,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Thread-safety: immutable.
  */
+@SuppressWarnings("exports") // Micrometer types in the API; Micrometer is optional, so not transitive
 public enum OffHeapMeters implements MeterDocumentation {
     /** Address space reserved, in bytes. */
     MEMORY_RESERVED("offheap.memory.reserved", Meter.Type.GAUGE, BaseUnits.BYTES,

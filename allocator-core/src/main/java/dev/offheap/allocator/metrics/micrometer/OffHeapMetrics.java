@@ -51,6 +51,7 @@ import java.util.function.ToDoubleFunction;
  * than the time to live (default {@link #DEFAULT_SNAPSHOT_TTL}): a scrape takes one snapshot, not
  * one per meter.
  */
+@SuppressWarnings("exports") // Micrometer types in the API; Micrometer is optional, so not transitive
 public final class OffHeapMetrics implements MeterBinder {
     /** How long one snapshot serves all meters by default: 1 s, longer than a scrape, shorter than its period. */
     public static final Duration DEFAULT_SNAPSHOT_TTL = Duration.ofSeconds(1);
