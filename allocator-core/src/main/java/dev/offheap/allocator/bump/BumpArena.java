@@ -222,11 +222,28 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
         return start;
     }
 
-    /** Moves to the next spare span that fits, or takes a new one; returns the block's offset (0). */
+    /**
+     * Moves to the next spare span that fits, or takes a new one; returns the block's offset (0).
+     * All or nothing: if no span can be had, the arena is left as it was (same current span, cursor
+     * and used bytes), so the next allocation that fits carries on where it would have.
+     */
     private long nextSpan(long byteSize) {
         if (byteSize > maxSpanBytes) {
             throw outOfMemory("request exceeds the largest span", byteSize);
         }
+        int leftSpan = current;
+        long leftUsedBefore = usedBefore;
+        try {
+            return moveToNextSpan(byteSize);
+        } catch (RuntimeException e) {
+            // Nothing was entered (enter() is the last step and cannot fail): undo the walk.
+            current = leftSpan;
+            usedBefore = leftUsedBefore;
+            throw e;
+        }
+    }
+
+    private long moveToNextSpan(long byteSize) {
         leaveCurrentSpan();
         // Spare spans left by a reset are reused in order; one too short for this request is
         // skipped (it stays spare for the next reset).

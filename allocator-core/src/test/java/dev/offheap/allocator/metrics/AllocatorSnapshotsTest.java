@@ -140,4 +140,43 @@ public class AllocatorSnapshotsTest {
             assertEquals(40_000 * 16, snapshot.usedBytes());
         }
     }
+
+    @Test
+    void aRefusedSpanLeavesTheArenaWhereItWas() {
+        try (Region region = Region.builder().name("tight").reserve(64 * MiB).limit(6 * MiB).build();
+             BumpArena arena = BumpArena.builder().name("b").region(region).build()) {
+            arena.allocate(3 * MiB, 8); // first span: 4 MiB (request larger than one chunk)
+            long used = arena.usedBytes();
+            assertEquals(3 * MiB, used);
+            // 4 MiB more does not fit in the span and a new span would exceed the limit.
+            assertThrows(OutOfOffHeapMemoryException.class, () -> arena.allocate(4 * MiB, 8));
+            assertEquals(used, arena.usedBytes());
+            assertEquals(used, arena.snapshot().usedBytes());
+            assertEquals(1, arena.snapshot().failedAllocations());
+            // The next block that fits lands right after the last one, in the same span, zeroed.
+            var block = arena.allocate(64, 8);
+            assertEquals(used + 64, arena.usedBytes());
+            assertEquals(0, block.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0));
+        }
+    }
+
+    @Test
+    void aRefusedSpanAfterAResetKeepsTheArenaConsistent() {
+        try (Region region = Region.builder().name("tight2").reserve(64 * MiB).limit(6 * MiB).build();
+             BumpArena arena = BumpArena.builder().name("b2").region(region).build()) {
+            arena.allocate(2 * MiB, 8).fill((byte) 0x5A);     // span 0 (2 MiB), full and dirty
+            arena.allocate(4 * MiB, 8).fill((byte) 0x5A);     // span 1 (4 MiB), full and dirty
+            arena.reset();
+            arena.allocate(64, 8);                           // back in span 0, dirty memory zeroed
+            long used = arena.usedBytes();
+            // Skips spare span 1 (too short), then the region refuses: nothing may have moved.
+            assertThrows(OutOfOffHeapMemoryException.class, () -> arena.allocate(5 * MiB, 8));
+            assertEquals(used, arena.usedBytes());
+            var block = arena.allocate(4096, 8);             // still in span 0, after the first block
+            assertEquals(used + 4096, arena.usedBytes());
+            for (long offset = 0; offset < 4096; offset += 8) {
+                assertEquals(0, block.get(java.lang.foreign.ValueLayout.JAVA_LONG, offset), "zeroed at " + offset);
+            }
+        }
+    }
 }
