@@ -53,8 +53,11 @@ import java.util.function.ToDoubleFunction;
  */
 @SuppressWarnings("exports") // Micrometer types in the API; Micrometer is optional, so not transitive
 public final class OffHeapMetrics implements MeterBinder {
-    /** How long one snapshot serves all meters by default: 1 s, longer than a scrape, shorter than its period. */
-    public static final Duration DEFAULT_SNAPSHOT_TTL = Duration.ofSeconds(1);
+    /**
+     * How long one snapshot serves all meters by default: 100 ms, far longer than the reads of one
+     * scrape take, far shorter than any scrape period, so every scrape sees a fresh snapshot.
+     */
+    public static final Duration DEFAULT_SNAPSHOT_TTL = Duration.ofMillis(100);
 
     private final WeakReference<MeteredAllocator> allocator;
     private final String name;
@@ -127,7 +130,8 @@ public final class OffHeapMetrics implements MeterBinder {
                 ids.add(register(registry, meter, target, common, a -> meter.read(cache.get(a))));
             }
         }
-        for (SizeClassSnapshot sizeClass : cache.get(target).sizeClasses()) {
+        // Not through the cache: the first scrape must not see figures from bind time.
+        for (SizeClassSnapshot sizeClass : target.snapshot().sizeClasses()) {
             long blockBytes = sizeClass.blockBytes();
             Tags classTags = common.and(OffHeapTags.SIZE_CLASS.asString(), Long.toString(blockBytes));
             for (OffHeapMeters meter : OffHeapMeters.values()) {
