@@ -2,12 +2,19 @@ package dev.offheap.allocator.bump;
 
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.internal.Checks;
+import dev.offheap.allocator.internal.Counting;
+import dev.offheap.allocator.jfr.OffHeapEvents;
+import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.region.Span;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,6 +40,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the old span is skipped. Spans are kept across {@code reset} and reused in order, so a reset
  * arena allocates again without asking the region.
  *
+ * <p>Metrics ({@link #snapshot()}, kind {@code bump}): allocations are counted in a plain field
+ * of the arena, written by one thread at a time (the owner of a confined arena; the lock holder of
+ * a shared one, whose lock already orders the writers), so counting adds one store and no atomic
+ * instruction to the hot path. Blocks are not freed one by one, so frees and live blocks read 0;
+ * used bytes are the measure of what is live.
+ *
  * {@snippet :
  * try (BumpArena arena = BumpArena.ofConfined()) {
  *     MemorySegment header = arena.allocate(64, 8);
@@ -42,7 +55,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }
  */
-public final class BumpArena implements SegmentAllocator, AutoCloseable {
+public final class BumpArena implements SegmentAllocator, AutoCloseable, MeteredAllocator {
     /** The largest span growth step: 1 GiB. */
     public static final long MAX_GROWTH_BYTES = 1L << 30;
 
@@ -53,6 +66,20 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
     private static final int MAX_SPANS = 1 << INDEX_BITS;
     private static final int TAG_MASK = (1 << 12) - 1;
     private static final AtomicInteger NEXT_TAG = new AtomicInteger();
+    private static final VarHandle ALLOCATIONS;
+    private static final VarHandle FAILED_ALLOCATIONS;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            ALLOCATIONS = lookup.findVarHandle(BumpArena.class, "allocations", long.class);
+            FAILED_ALLOCATIONS = lookup.findVarHandle(BumpArena.class, "failedAllocations", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
 
     private final Region region;
     private final boolean ownsRegion;
@@ -85,7 +112,13 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
     private long usedBefore;
     private boolean closed;
 
+    // Metrics. One writer at a time (owner thread, or the lock holder of a shared arena): plain
+    // read, opaque store so snapshot() on another thread reads whole, eventually fresh values.
+    private long allocations;
+    private long failedAllocations;
+
     private BumpArena(Builder b) {
+        this.name = b.name;
         this.ownsRegion = b.region == null;
         this.region = ownsRegion ? Region.builder().name(b.name).reserve(b.reserveBytes).build() : b.region;
         this.owner = b.shared ? null : Thread.currentThread();
@@ -177,9 +210,17 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         long start = (cursor + byteAlignment - 1) & -byteAlignment;
         // start <= limit < 2^40 and byteSize >= 0, so the sum cannot overflow.
         if (segment == null || byteSize > limit - start) {
-            start = nextSpan(byteSize);
+            try {
+                start = nextSpan(byteSize);
+            } catch (OutOfOffHeapMemoryException e) {
+                FAILED_ALLOCATIONS.setOpaque(this, failedAllocations + 1); // publishes the count to snapshot()
+                throw e;
+            }
         }
         cursor = start + byteSize;
+        if (Counting.ENABLED) {
+            ALLOCATIONS.setOpaque(this, allocations + 1); // publishes the count to snapshot()
+        }
         if (zeroing && start < dirtyEnd[current]) {
             segment.asSlice(start, Math.min(byteSize, dirtyEnd[current] - start)).fill((byte) 0);
         }
@@ -193,8 +234,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
      */
     private long nextSpan(long byteSize) {
         if (byteSize > maxSpanBytes) {
-            throw new OutOfOffHeapMemoryException("request exceeds the largest span", region.name(), byteSize,
-                    maxSpanBytes, region.committedBytes(), usedBytes());
+            throw outOfMemory("request exceeds the largest span", byteSize);
         }
         // Spare spans left by a reset are reused in order; one too short for this request is
         // skipped (it stays spare for the next reset).
@@ -206,8 +246,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         }
         if (next == spanCount) {
             if (spanCount == MAX_SPANS) {
-                throw new OutOfOffHeapMemoryException("span table full (" + MAX_SPANS + " spans)", region.name(),
-                        byteSize, maxSpanBytes, region.committedBytes(), usedBytes());
+                throw outOfMemory("span table full (" + MAX_SPANS + " spans)", byteSize);
             }
             long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
             long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
@@ -330,6 +369,48 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         return heldBytes;
     }
 
+    /** {@return the arena's name, used in messages and metrics} */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Kind {@code bump}. Reserved bytes are the arena's own region's reservation, or the bytes it
+     * holds when it shares a region (the region reports its reservation itself); committed bytes are
+     * the spans it holds; used bytes are those handed out (padding and skipped span tails included);
+     * failed allocations count {@link OutOfOffHeapMemoryException}s; decommitted bytes are those of
+     * its own region. A shared arena takes its lock for an exact reading. A confined arena is read
+     * from other threads without stopping the owner: the counts are exact as of a moment ago, and
+     * used bytes are a racy read of the owner's cursor, whole on a 64-bit JVM and clamped to
+     * {@code [0, committed]}.
+     */
+    @Override
+    public AllocatorSnapshot snapshot() {
+        if (owner == null) {
+            synchronized (this) {
+                return snapshot0();
+            }
+        }
+        return snapshot0();
+    }
+
+    private AllocatorSnapshot snapshot0() {
+        long held = heldBytes;
+        long used = Math.clamp(usedBefore + cursor, 0, held);
+        long reserved = ownsRegion ? (region.isClosed() ? 0 : region.reservedBytes()) : held;
+        return new AllocatorSnapshot(name, "bump", reserved, held, used, 0,
+                (long) ALLOCATIONS.getOpaque(this), 0, 0, (long) FAILED_ALLOCATIONS.getOpaque(this),
+                0, 0, 0, 0, ownsRegion ? region.decommittedBytesTotal() : 0, List.of());
+    }
+
+    private OutOfOffHeapMemoryException outOfMemory(String reason, long byteSize) {
+        OffHeapEvents.emitAllocationFailure(name, reason, byteSize, maxSpanBytes, heldBytes, usedBytes());
+        return new OutOfOffHeapMemoryException(reason, name, byteSize, maxSpanBytes, region.committedBytes(),
+                usedBytes());
+    }
+
     /** {@return the region this arena takes its spans from} */
     public Region region() {
         return region;
@@ -414,7 +495,8 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
         }
 
         /**
-         * @param name the name of the arena's own region (ignored with {@link #region(Region)})
+         * @param name the arena's name, for messages and metrics, and the name of its own region
+         *        (default {@code "bump"}); give arenas bound to one registry distinct names
          * @return this builder
          */
         public Builder name(String name) {

@@ -3,11 +3,15 @@ package dev.offheap.allocator.region;
 import dev.offheap.allocator.NativeCallException;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.internal.Checks;
+import dev.offheap.allocator.jfr.OffHeapEvents;
+import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.os.VirtualMemory;
 
 import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -42,7 +46,7 @@ import java.util.function.LongSupplier;
  * decommitted or unmapped, so no segment carved from a region can reach memory that is not
  * committed, and {@link #close()} makes every one of them throw on access instead of crashing.
  */
-public final class Region implements AutoCloseable {
+public final class Region implements AutoCloseable, MeteredAllocator {
     /** Default reservation: 64 GiB of address space, which costs no memory until committed. */
     public static final long DEFAULT_RESERVE_BYTES = 64L << 30;
     /** Default chunk: 2 MiB, the unit of commit, decommit and lending (and an x86_64 huge page). */
@@ -70,6 +74,8 @@ public final class Region implements AutoCloseable {
     private final long limitBytes;
     private final long decayNanos;
     private final boolean hugePages;
+    /** Whether the shared {@link RegionDecayDaemon} visits this region while it is idle. */
+    private final boolean backgroundDecay;
 
     private final Object lock = new Object();
     /** Per chunk: FREE, IDLE or USED. Guarded by {@link #lock}. */
@@ -88,6 +94,10 @@ public final class Region implements AutoCloseable {
     private volatile long usedBytes;
     private volatile long decommittedBytesTotal;
     private volatile long decommitFailures;
+    // Metrics, written under the lock (once per span, never per allocation), volatile for snapshot().
+    private volatile long spansAcquired;
+    private volatile long spansReleased;
+    private volatile long failedAcquires;
     private volatile boolean closed;
     /** Whether the range is unmapped; a refused munmap leaves it closed but mapped. Guarded by {@link #lock}. */
     private boolean unmapped;
@@ -96,6 +106,7 @@ public final class Region implements AutoCloseable {
         this.name = b.name;
         this.memory = b.memory;
         this.nanoClock = b.nanoClock;
+        this.backgroundDecay = b.backgroundDecay;
         long pageSize = memory.pageSize();
         this.chunkBytes = Checks.checkPowerOfTwo("chunkBytes", b.chunkBytes, pageSize, 1L << 30);
         this.chunkShift = Long.numberOfTrailingZeros(chunkBytes);
@@ -219,6 +230,8 @@ public final class Region implements AutoCloseable {
             usedBytes += (long) count << chunkShift;
             Span span = new Span(this, addressOf(first), (long) count << chunkShift, toCommit == (long) count << chunkShift);
             liveSpans.add(span);
+            spansAcquired++;
+            OffHeapEvents.emitLargeAllocation(name, span.byteSize());
             return span;
         }
     }
@@ -257,9 +270,12 @@ public final class Region implements AutoCloseable {
             }
             idleChunks += count;
             usedBytes -= span.byteSize();
+            spansReleased++;
             decayIdle(now, false);
-            if (idleChunks > 0) {
-                RegionDecayDaemon.schedule(this, decayNanos); // decay also while nobody uses the region
+            if (idleChunks > 0 && backgroundDecay) {
+                // Decay also while nobody uses the region. With a zero delay a chunk is still idle
+                // only because the kernel refused its decommit: retry later, not at once.
+                RegionDecayDaemon.schedule(this, decayNanos > 0 ? decayNanos : RegionDecayDaemon.RETRY_AFTER_FAILURE_NANOS);
             }
         }
     }
@@ -360,6 +376,10 @@ public final class Region implements AutoCloseable {
     }
 
     private OutOfOffHeapMemoryException outOfMemory(String reason, long requested, long bound) {
+        synchronized (lock) { // reentrant: some callers hold it already
+            failedAcquires++;
+        }
+        OffHeapEvents.emitAllocationFailure(name, reason, requested, bound, committedBytes, usedBytes);
         return new OutOfOffHeapMemoryException(reason, name, requested, bound, committedBytes, usedBytes);
     }
 
@@ -430,6 +450,7 @@ public final class Region implements AutoCloseable {
                 }
                 idleChunks += runEnd - i;
                 committedBytes += bytes;
+                OffHeapEvents.emitRegionCommit(name, bytes, committedBytes);
                 i = runEnd;
                 if (hugePages) {
                     memory.adviseHugePages(address, bytes);
@@ -494,6 +515,24 @@ public final class Region implements AutoCloseable {
         idleChunks -= count;
         committedBytes -= bytes;
         decommittedBytesTotal += bytes;
+        OffHeapEvents.emitRegionDecommit(name, bytes, committedBytes);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Kind {@code region}: a block is a span; allocations and frees count spans acquired and
+     * released, failed allocations count refused acquires. After close reserved, committed, used and
+     * live read 0; the counters keep their values.
+     */
+    @Override
+    public AllocatorSnapshot snapshot() {
+        boolean isClosed = closed;
+        long acquired = spansAcquired;
+        long released = spansReleased;
+        return new AllocatorSnapshot(name, "region", isClosed ? 0 : reservedBytes(), committedBytes, usedBytes,
+                isClosed ? 0 : Math.max(0, acquired - released), acquired, released, 0, failedAcquires,
+                0, 0, 0, 0, decommittedBytesTotal, List.of());
     }
 
     @Override
@@ -516,6 +555,7 @@ public final class Region implements AutoCloseable {
         private boolean hugePages;
         private VirtualMemory memory = VirtualMemory.system();
         private LongSupplier nanoClock = System::nanoTime;
+        private boolean backgroundDecay = true;
 
         private Builder() {
         }
@@ -592,7 +632,13 @@ public final class Region implements AutoCloseable {
             return this;
         }
 
-        /** The clock that decay reads, for tests. */
+        /** Whether the decay daemon visits this region, for tests that need decay only where they call it. */
+        Builder backgroundDecay(boolean enabled) {
+            this.backgroundDecay = enabled;
+            return this;
+        }
+
+        /** The clock that decay reads, for tests; a test that drives it also turns background decay off. */
         Builder nanoClock(LongSupplier nanoClock) {
             this.nanoClock = nanoClock;
             return this;

@@ -28,7 +28,7 @@ class RegionFaultInjectionTest {
     private static final long CHUNK = 64 << 10;
 
     private static Region.Builder builder(FaultyMemory memory) {
-        return Region.builder().name("faulty").reserve(64 * CHUNK).chunkSize(CHUNK).decay(Duration.ofHours(1)).memory(memory);
+        return Region.builder().name("faulty").backgroundDecay(false).reserve(64 * CHUNK).chunkSize(CHUNK).decay(Duration.ofHours(1)).memory(memory);
     }
 
     /** The region's committed bytes are what the kernel really has committed. */

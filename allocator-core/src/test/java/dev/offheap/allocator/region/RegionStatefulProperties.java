@@ -94,7 +94,7 @@ class RegionStatefulProperties {
         long nextId;
 
         State(long limitBytes, List<AutoCloseable> opened) {
-            region = Region.builder().name("model").reserve(CHUNKS * CHUNK).chunkSize(CHUNK).limit(limitBytes)
+            region = Region.builder().name("model").backgroundDecay(false).reserve(CHUNKS * CHUNK).chunkSize(CHUNK).limit(limitBytes)
                     .decay(Duration.ofNanos(DECAY_NANOS)).nanoClock(clock::get).build();
             opened.add(region);
             foreign = Region.builder().name("foreign").reserve(CHUNK).chunkSize(CHUNK).build();

@@ -64,7 +64,7 @@ class RegionTest {
     void idleChunksDecayAfterTheDelayAndNotBefore() {
         AtomicLong now = new AtomicLong();
         try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofSeconds(10))
-                .nanoClock(now::get).build()) {
+                .nanoClock(now::get).backgroundDecay(false).build()) {
             Span span = region.acquire(2 * CHUNK);
             region.release(span);
             now.addAndGet(Duration.ofSeconds(9).toNanos());
