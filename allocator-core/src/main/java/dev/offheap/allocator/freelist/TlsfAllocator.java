@@ -49,9 +49,11 @@ import java.util.Objects;
  * and its chunks come back in a new span.
  *
  * <h2>Memory given back</h2>
- * A span that falls wholly free goes back to the region at once, except one spare kept so that a
- * single block allocated and freed in a loop does not acquire and release a span each time;
- * {@link #trim()} gives back the spare too. The region decommits returned chunks after its decay
+ * A span that falls wholly free goes back to the region at once, except up to
+ * {@link Builder#spareSpans(int) spareSpans} (default 1) kept wholly free: giving a span back and
+ * taking one again costs about 0.3 ms (the span's shared scope is closed, which is a handshake with
+ * every thread), so a block allocated and freed in a loop must not do it each time.
+ * {@link #trim()} gives back the spares too. The region decommits returned chunks after its decay
  * delay.
  *
  * <p>Handed-out memory is zeroed unless {@link Builder#zeroing(boolean) zeroing} is off; memory
@@ -80,6 +82,7 @@ public final class TlsfAllocator implements HandleAllocator {
     private final Region region;
     private final boolean ownsRegion;
     private final boolean zeroing;
+    private final int maxSpares;
     private final long spanBytes;
     private final long maxBlockBytes;
     private final int maxBlockGranules;
@@ -100,8 +103,8 @@ public final class TlsfAllocator implements HandleAllocator {
     private final TlsfSpan[] byChunk;
     /** Per region chunk: the largest generation handed out there by a span now gone. */
     private final int[] chunkGenerationBase;
-    /** A wholly free span kept to absorb alloc/free of one block in a loop; null if none. */
-    private TlsfSpan spare;
+    /** Wholly free spans kept (each marked {@link TlsfSpan#spare}), at most {@link #maxSpares}. */
+    private int spareCount;
     private int spanCount;
     private long usedGranules;
     private long liveBlocks;
@@ -127,6 +130,7 @@ public final class TlsfAllocator implements HandleAllocator {
         }
         this.spanBytes = span;
         this.zeroing = b.zeroing;
+        this.maxSpares = b.spareSpans;
         this.maxBlockBytes = span / 2;
         this.maxBlockGranules = (int) (maxBlockBytes >>> GRANULE_SHIFT);
         this.granuleBits = Long.numberOfTrailingZeros(span >>> GRANULE_SHIFT);
@@ -350,11 +354,15 @@ public final class TlsfAllocator implements HandleAllocator {
         synchronized (lock) {
             ensureOpen();
             long given = 0;
-            if (spare != null) {
-                TlsfSpan sp = spare;
-                removeFree(sp, 0, sp.granules);
-                releaseSpan(sp);
-                given = spanBytes;
+            for (TlsfSpan sp : slots) {
+                if (spareCount == 0) {
+                    break;
+                }
+                if (sp != null && sp.spare) {
+                    removeFree(sp, 0, sp.granules);
+                    releaseSpan(sp);
+                    given += spanBytes;
+                }
             }
             region.trim();
             return given;
@@ -433,8 +441,9 @@ public final class TlsfAllocator implements HandleAllocator {
             insertFree(sp, g + need, size - need);
         }
         sp.tag(g, need, false);
-        if (sp == spare) {
-            spare = null;
+        if (sp.spare) {
+            sp.spare = false;
+            spareCount--;
         }
         int cell = sp.generationAt(g);
         int generation = Handles.nextGeneration(cell == 0 ? sp.generationBase : cell & Handles.GENERATION_MASK);
@@ -467,13 +476,14 @@ public final class TlsfAllocator implements HandleAllocator {
             removeFree(sp, r, right);
             size += right;
         }
-        if (size == sp.granules && spare != null) {
-            releaseSpan(sp); // wholly free and a spare is kept already: back to the region now
+        if (size == sp.granules && spareCount >= maxSpares) {
+            releaseSpan(sp); // wholly free and enough spares are kept already: back to the region now
             return;
         }
         insertFree(sp, g, size);
         if (size == sp.granules) {
-            spare = sp;
+            sp.spare = true;
+            spareCount++;
         }
     }
 
@@ -516,9 +526,6 @@ public final class TlsfAllocator implements HandleAllocator {
         }
         spanCount++;
         insertFree(sp, 0, sp.granules);
-        if (spare == null) {
-            spare = sp; // wholly free until its first block is handed out
-        }
     }
 
     /** Gives a wholly free span, already off the free lists, back to the region. */
@@ -533,8 +540,9 @@ public final class TlsfAllocator implements HandleAllocator {
         freeSlots[freeSlotCount++] = sp.slot;
         spanCount--;
         releasedBytes += spanBytes;
-        if (spare == sp) {
-            spare = null;
+        if (sp.spare) {
+            sp.spare = false;
+            spareCount--;
         }
         region.release(sp.span);
     }
@@ -749,7 +757,16 @@ public final class TlsfAllocator implements HandleAllocator {
             check(live == liveBlocks, "live blocks counted: walked=" + live + ", counter=" + liveBlocks, null, 0);
             check(used == usedGranules, "used granules counted", null, 0);
             check(spans == spanCount, "span count", null, 0);
-            check(spare == null || (spare.liveBlocks == 0 && slots[spare.slot] == spare), "spare is wholly free", spare, 0);
+            int spares = 0;
+            for (TlsfSpan sp : slots) {
+                if (sp != null && sp.spare) {
+                    spares++;
+                    check(sp.liveBlocks == 0 && (sp.tagAt(0) & TlsfSpan.SIZE_MASK) == sp.granules,
+                            "a spare span is wholly free", sp, 0);
+                }
+            }
+            check(spares == spareCount && spares <= maxSpares, "spare count: marked=" + spares
+                    + ", counter=" + spareCount + ", max=" + maxSpares, null, 0);
         }
     }
 
@@ -791,8 +808,23 @@ public final class TlsfAllocator implements HandleAllocator {
         private long reserveBytes = Region.DEFAULT_RESERVE_BYTES;
         private long spanBytes = DEFAULT_SPAN_BYTES;
         private boolean zeroing = true;
+        private int spareSpans = 1;
 
         private Builder() {
+        }
+
+        /**
+         * Sets how many wholly free spans are kept instead of given back to the region at once
+         * (default 1): a block allocated and freed in a loop then never takes and returns a span
+         * each time. {@link TlsfAllocator#trim()} gives the spares back whatever the setting.
+         *
+         * @param count the spans kept wholly free; 0 gives every span back as soon as it is free
+         * @return this builder
+         * @throws IllegalArgumentException if {@code count < 0}
+         */
+        public Builder spareSpans(int count) {
+            this.spareSpans = (int) Checks.checkNotNegative("spareSpans", count);
+            return this;
         }
 
         /**

@@ -51,6 +51,8 @@ final class TlsfSpan {
     int cleanFrom;
     /** Live blocks in this span. */
     int liveBlocks;
+    /** Whether the span is wholly free and kept as a spare rather than given back. */
+    boolean spare;
 
     TlsfSpan(Span span, int slot, long baseGranule, int generationBase) {
         this.span = span;

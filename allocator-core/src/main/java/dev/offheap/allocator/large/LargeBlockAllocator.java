@@ -21,8 +21,9 @@ import java.util.Objects;
  * a region decay of zero its pages return to the OS at once, and otherwise after the decay delay.
  *
  * <p>Thread-safety: thread-safe. Every operation takes one internal lock for O(1) work besides
- * the region's own acquire or release (a syscall per block at worst, which is why only large
- * blocks come here).
+ * the region's own acquire or release (a syscall per block at worst, and closing the span's shared
+ * scope, a handshake with every thread: about 0.3 ms measured on a loaded 2-core VM; this is why
+ * only large blocks come here).
  *
  * <p>Handles: {@code Handles.pack(KIND_LARGE, generation, granule)}, {@code granule} being the
  * block's offset from the region's base in 16-byte granules. One generation per region chunk is

@@ -187,6 +187,27 @@ class TlsfAllocatorTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 3})
+    void atMostTheConfiguredSpareSpansStayAfterEverythingIsFreed(int spares) {
+        try (Region region = newRegion(1L << 30);
+             TlsfAllocator allocator = TlsfAllocator.builder().region(region).spareSpans(spares).build()) {
+            List<Long> handles = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                handles.add(allocator.allocate(allocator.maxBlockBytes())); // two per span: five spans
+            }
+            assertEquals(5 * allocator.spanBytes(), region.usedBytes());
+            handles.forEach(allocator::free);
+            allocator.verifyInvariants();
+            assertEquals(spares * allocator.spanBytes(), allocator.snapshot().committedBytes());
+            assertEquals(spares * allocator.spanBytes(), region.usedBytes());
+            assertEquals(spares * allocator.spanBytes(), allocator.trim());
+            assertEquals(0, region.usedBytes());
+            allocator.verifyInvariants();
+            assertThrows(IllegalArgumentException.class, () -> TlsfAllocator.builder().spareSpans(-1));
+        }
+    }
+
     @Test
     void growsInPlaceWhenTheNextBlockIsFreeElseMovesAndCopies() {
         try (Region region = newRegion(64 * MiB); TlsfAllocator allocator = newAllocator(region)) {
