@@ -96,6 +96,13 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
     private long[] dirtyEnd = new long[4];
     private int spanCount;
     private int current = -1;
+    /**
+     * The bytes of the spans held: the sum over {@link #spans}, kept apart so that the byte counts
+     * can be read from any thread without walking an array the owner is changing. Volatile: each
+     * store publishes the new sum to readers on other threads; it changes once per span, never on
+     * the allocation path.
+     */
+    private volatile long heldBytes;
 
     // The hot path's state: the current span's segment and its cursor, as offsets into it.
     private MemorySegment segment;
@@ -109,8 +116,6 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
     // read, opaque store so snapshot() on another thread reads whole, eventually fresh values.
     private long allocations;
     private long failedAllocations;
-    /** Bytes of all spans held; changes once per span. Volatile: read by snapshot() on any thread. */
-    private volatile long heldBytes;
 
     private BumpArena(Builder b) {
         this.name = b.name;
@@ -208,7 +213,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
             try {
                 start = nextSpan(byteSize);
             } catch (OutOfOffHeapMemoryException e) {
-                FAILED_ALLOCATIONS.setOpaque(this, failedAllocations + 1); // publishes the count to snapshot()
+                countFailure(byteSize);
                 throw e;
             }
         }
@@ -224,51 +229,42 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
 
     /**
      * Moves to the next spare span that fits, or takes a new one; returns the block's offset (0).
-     * All or nothing: if no span can be had, the arena is left as it was (same current span, cursor
-     * and used bytes), so the next allocation that fits carries on where it would have.
+     * Nothing changes until the span is in hand: if the region refuses, the arena stays on its
+     * current span with its cursor, counts and dirty marks as they were, and keeps serving.
      */
     private long nextSpan(long byteSize) {
         if (byteSize > maxSpanBytes) {
-            throw outOfMemory("request exceeds the largest span", byteSize);
+            throw new OutOfOffHeapMemoryException("request exceeds the largest span", region.name(), byteSize,
+                    maxSpanBytes, region.committedBytes(), usedBytes());
         }
-        int leftSpan = current;
-        long leftUsedBefore = usedBefore;
-        try {
-            return moveToNextSpan(byteSize);
-        } catch (RuntimeException e) {
-            // Nothing was entered (enter() is the last step and cannot fail): undo the walk.
-            current = leftSpan;
-            usedBefore = leftUsedBefore;
-            throw e;
-        }
-    }
-
-    private long moveToNextSpan(long byteSize) {
-        leaveCurrentSpan();
         // Spare spans left by a reset are reused in order; one too short for this request is
         // skipped (it stays spare for the next reset).
-        while (current + 1 < spanCount) {
-            current++;
-            if (spans[current].byteSize() >= byteSize) {
-                enter(current);
-                return 0;
+        int next = current + 1;
+        long skippedBytes = 0;
+        while (next < spanCount && spans[next].byteSize() < byteSize) {
+            skippedBytes += spans[next].byteSize();
+            next++;
+        }
+        if (next == spanCount) {
+            if (spanCount == MAX_SPANS) {
+                throw new OutOfOffHeapMemoryException("span table full (" + MAX_SPANS + " spans)", region.name(),
+                        byteSize, maxSpanBytes, region.committedBytes(), usedBytes());
             }
-            usedBefore += spans[current].byteSize();
+            long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
+            long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
+            Span span = region.acquire(Math.min(want, maxSpanBytes)); // may throw: nothing changed yet
+            if (spanCount == spans.length) {
+                spans = Arrays.copyOf(spans, spanCount * 2);
+                dirtyEnd = Arrays.copyOf(dirtyEnd, spanCount * 2);
+            }
+            spans[spanCount] = span;
+            dirtyEnd[spanCount] = span.zeroed() ? 0 : span.byteSize();
+            spanCount++;
+            heldBytes += span.byteSize(); // one writer: the owner, or a caller holding the lock
         }
-        if (spanCount == MAX_SPANS) {
-            throw outOfMemory("span table full (" + MAX_SPANS + " spans)", byteSize);
-        }
-        long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
-        long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
-        Span span = region.acquire(Math.min(want, maxSpanBytes));
-        if (spanCount == spans.length) {
-            spans = Arrays.copyOf(spans, spanCount * 2);
-            dirtyEnd = Arrays.copyOf(dirtyEnd, spanCount * 2);
-        }
-        spans[spanCount] = span;
-        heldBytes += span.byteSize(); // one writer at a time; volatile store publishes it to snapshot()
-        dirtyEnd[spanCount] = span.zeroed() ? 0 : span.byteSize();
-        current = spanCount++;
+        leaveCurrentSpan();
+        usedBefore += skippedBytes;
+        current = next;
         enter(current);
         return 0;
     }
@@ -361,14 +357,23 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
         cursor = atStart ? 0 : offset;
     }
 
-    /** {@return the bytes handed out since the start or the last full reset, padding included} */
+    /**
+     * {@return the bytes handed out since the start or the last full reset, padding included}
+     * Any thread may call it; from a thread other than the one allocating, the value is a recent
+     * one, not necessarily the latest.
+     */
     public long usedBytes() {
         return usedBefore + cursor;
     }
 
-    /** {@return the bytes of all spans this arena holds} */
+    /** {@return the bytes of all spans this arena holds} Any thread may call it, at any time. */
     public long committedBytes() {
         return heldBytes;
+    }
+
+    /** {@return the region this arena takes its spans from} */
+    public Region region() {
+        return region;
     }
 
     /** {@return the arena's name, used in messages and metrics} */
@@ -407,15 +412,19 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
                 0, 0, 0, 0, ownsRegion ? region.decommittedBytesTotal() : 0, List.of());
     }
 
-    private OutOfOffHeapMemoryException outOfMemory(String reason, long byteSize) {
-        OffHeapEvents.emitAllocationFailure(name, reason, byteSize, maxSpanBytes, heldBytes, usedBytes());
-        return new OutOfOffHeapMemoryException(reason, name, byteSize, maxSpanBytes, region.committedBytes(),
-                usedBytes());
-    }
-
-    /** {@return the region this arena takes its spans from} */
-    public Region region() {
-        return region;
+    /**
+     * Counts a refused allocation and records a JFR event for the refusals that are the arena's own
+     * (the region records those it refuses itself, under its own name).
+     */
+    private void countFailure(long byteSize) {
+        FAILED_ALLOCATIONS.setOpaque(this, failedAllocations + 1); // publishes the count to snapshot()
+        if (byteSize > maxSpanBytes) {
+            OffHeapEvents.emitAllocationFailure(name, "request exceeds the largest span", byteSize, maxSpanBytes,
+                    heldBytes, usedBytes());
+        } else if (spanCount == MAX_SPANS) {
+            OffHeapEvents.emitAllocationFailure(name, "span table full (" + MAX_SPANS + " spans)", byteSize,
+                    maxSpanBytes, heldBytes, usedBytes());
+        }
     }
 
     /**
@@ -449,8 +458,8 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
             }
         }
         Arrays.fill(spans, null);
-        heldBytes = 0; // volatile: snapshot() reads 0 committed from now on
         spanCount = 0;
+        heldBytes = 0; // publishes: no span is held any more
         current = -1;
         segment = null;
         cursor = 0;
