@@ -213,7 +213,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
             try {
                 start = nextSpan(byteSize);
             } catch (OutOfOffHeapMemoryException e) {
-                FAILED_ALLOCATIONS.setOpaque(this, failedAllocations + 1); // publishes the count to snapshot()
+                countFailure(byteSize);
                 throw e;
             }
         }
@@ -234,7 +234,8 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
      */
     private long nextSpan(long byteSize) {
         if (byteSize > maxSpanBytes) {
-            throw outOfMemory("request exceeds the largest span", byteSize);
+            throw new OutOfOffHeapMemoryException("request exceeds the largest span", region.name(), byteSize,
+                    maxSpanBytes, region.committedBytes(), usedBytes());
         }
         // Spare spans left by a reset are reused in order; one too short for this request is
         // skipped (it stays spare for the next reset).
@@ -369,6 +370,11 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
         return heldBytes;
     }
 
+    /** {@return the region this arena takes its spans from} */
+    public Region region() {
+        return region;
+    }
+
     /** {@return the arena's name, used in messages and metrics} */
     public String name() {
         return name;
@@ -405,15 +411,19 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
                 0, 0, 0, 0, ownsRegion ? region.decommittedBytesTotal() : 0, List.of());
     }
 
-    private OutOfOffHeapMemoryException outOfMemory(String reason, long byteSize) {
-        OffHeapEvents.emitAllocationFailure(name, reason, byteSize, maxSpanBytes, heldBytes, usedBytes());
-        return new OutOfOffHeapMemoryException(reason, name, byteSize, maxSpanBytes, region.committedBytes(),
-                usedBytes());
-    }
-
-    /** {@return the region this arena takes its spans from} */
-    public Region region() {
-        return region;
+    /**
+     * Counts a refused allocation and records a JFR event for the refusals that are the arena's own
+     * (the region records those it refuses itself, under its own name).
+     */
+    private void countFailure(long byteSize) {
+        FAILED_ALLOCATIONS.setOpaque(this, failedAllocations + 1); // publishes the count to snapshot()
+        if (byteSize > maxSpanBytes) {
+            OffHeapEvents.emitAllocationFailure(name, "request exceeds the largest span", byteSize, maxSpanBytes,
+                    heldBytes, usedBytes());
+        } else if (spanCount == MAX_SPANS) {
+            OffHeapEvents.emitAllocationFailure(name, "span table full (" + MAX_SPANS + " spans)", byteSize,
+                    maxSpanBytes, heldBytes, usedBytes());
+        }
     }
 
     /**
