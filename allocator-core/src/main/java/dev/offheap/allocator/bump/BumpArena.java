@@ -247,7 +247,8 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
         }
         if (next == spanCount) {
             if (spanCount == MAX_SPANS) {
-                throw outOfMemory("span table full (" + MAX_SPANS + " spans)", byteSize);
+                throw new OutOfOffHeapMemoryException("span table full (" + MAX_SPANS + " spans)", region.name(),
+                        byteSize, maxSpanBytes, region.committedBytes(), usedBytes());
             }
             long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
             long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
