@@ -9,4 +9,6 @@ module dev.offheap.allocator {
     exports dev.offheap.allocator;
     exports dev.offheap.allocator.region;
     exports dev.offheap.allocator.bump;
+    exports dev.offheap.allocator.slab;
+    exports dev.offheap.allocator.ownership;
 }
