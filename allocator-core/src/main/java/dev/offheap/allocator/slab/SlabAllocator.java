@@ -48,7 +48,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>a handle this allocator never issued (another kind, a location outside its pages, a slot
  *       not allocated with that generation) throws {@link ForeignPointerException}.</li>
  * </ul>
- * The allocator is unchanged after any of them. A generation is 20 bits wide and a page keeps its
+ * The allocator is unchanged after any of them. Two frees of one block on two threads with no
+ * ordering between them (a data race in the caller) are caught whenever one happens-before the
+ * other; if the owner's free (a plain store, to keep the common path CAS-free) and another
+ * thread's (a CAS) overlap exactly, both may pass the check, and the second is then found, counted
+ * in {@code doubleFrees} and kept off the free stack when the owner takes the block back, instead
+ * of thrown. A generation is 20 bits wide and a page keeps its
  * generations rising across its lives, so a stale handle is recognised as such until its slot has
  * been reused about a million times; past that it is still refused, as foreign. Every segment
  * handed out is a slice of its segment's span, so once the span goes back to the region (every page
@@ -79,6 +84,7 @@ public final class SlabAllocator implements HandleAllocator {
     static final byte CANARY = (byte) 0xCA;
     private static final long POISON_LONG = 0xDEDEDEDEDEDEDEDEL;
     private static final long ZEROING_LOOP_MAX = 256;
+    private static final long ADOPTEE_GRACE_NANOS = 1_000_000_000L;
 
     private final String name;
     private final Region region;
@@ -197,11 +203,15 @@ public final class SlabAllocator implements HandleAllocator {
         if (slot >= state.length || (int) Page.STATE.getAcquire(state, slot) != liveState) {
             throw misuse(handle, page, true);
         }
-        ThreadCache cache = caches.get();
         HeapCorruptionException overrun = checked ? checkCanary(page, slot, handle) : null;
         int freeState = Handles.nextGeneration(Handles.generation(handle)) << 1;
+        ThreadCache owner = page.owner;
+        // Only the owner's thread ever stores its cache into page.owner, so seeing our own thread
+        // there is exact; it also saves the thread-local lookup on the common path.
+        boolean local = owner != null && owner.thread == Thread.currentThread();
+        ThreadCache cache = local ? owner : caches.get();
         long[] counters = cache.counters;
-        if (page.owner == cache) {
+        if (local) {
             // release: publishes "freed" to threads that validate handles of this block
             Page.STATE.setRelease(state, slot, freeState);
             afterFree(page, slot);
@@ -237,6 +247,21 @@ public final class SlabAllocator implements HandleAllocator {
             return page.scoped[slot];
         }
         return page.memory.asSlice(page.blockOffset(slot), page.blockBytes);
+    }
+
+    /**
+     * {@return the address of the block's first byte} For the raw path: code that reads and writes
+     * through a segment of its own and wants no object per access. The address is valid until the
+     * block is freed; nothing checks accesses through it (checked mode cannot protect it).
+     *
+     * @param handle a live handle
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never issued the handle
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public long address(long handle) {
+        Page page = liveBlock(handle);
+        return page.memory.address() + page.blockOffset(SegmentDescriptor.slot(Handles.location(handle)));
     }
 
     /**
@@ -398,12 +423,16 @@ public final class SlabAllocator implements HandleAllocator {
 
     private void drainPage(ThreadCache cache, Page page) {
         int slot = page.takeRemote();
-        while (slot != Page.EMPTY) {
+        // A chain is at most capacity long; the bound keeps a chain damaged by racing double frees
+        // (see free) from looping.
+        for (int steps = 0; slot != Page.EMPTY && steps < page.capacity; steps++) {
             int next = page.remoteNext[slot];
-            if (page.pushFree(slot)) {
+            // A slot still live, or already on the stack, came here twice through two frees that
+            // raced (one local plain store, one remote CAS): count it and keep it off the stack.
+            if (((int) Page.STATE.getAcquire(page.state, slot) & 1) == 0 && page.pushFree(slot)) {
                 page.live--;
             } else {
-                doubleFrees.incrementAndGet(); // lost a race with the owner's free of the same block
+                doubleFrees.incrementAndGet();
             }
             slot = next;
         }
@@ -437,6 +466,7 @@ public final class SlabAllocator implements HandleAllocator {
         synchronized (lock) {
             ensureOpen();
             adoptDeadCaches(cache);
+            pruneAdoptees(cache);
             if (cache.availHead[sizeClass] != null) {
                 return cache.availHead[sizeClass];
             }
@@ -592,7 +622,7 @@ public final class SlabAllocator implements HandleAllocator {
                 continue; // isAlive() false: the dead thread's writes happen-before what follows
             }
             registry.remove(i);
-            dead.retired = true;
+            dead.adoptedAtNanos = System.nanoTime();
             for (int c = 0; c < ThreadCache.COUNTER_SLOTS; c++) {
                 retiredCounters[c] += dead.counters[c];
             }
@@ -620,6 +650,19 @@ public final class SlabAllocator implements HandleAllocator {
                 }
             }
         }
+    }
+
+    /**
+     * Forgets adopted caches whose queue is empty a while after adoption. A remote freer that read
+     * the old owner just before the adoption may still be queueing a page there; a second is far
+     * longer than that window. Under the lock.
+     */
+    private void pruneAdoptees(ThreadCache cache) {
+        if (cache.adoptees.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        cache.adoptees.removeIf(dead -> dead.remotePages == null && now - dead.adoptedAtNanos > ADOPTEE_GRACE_NANOS);
     }
 
     private ThreadCache register() {

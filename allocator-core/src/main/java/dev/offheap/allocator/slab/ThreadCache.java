@@ -46,8 +46,8 @@ final class ThreadCache {
     final List<ThreadCache> adoptees = new ArrayList<>();
     /** Plain counters written by the owner only, read with getOpaque by snapshots. */
     final long[] counters = new long[COUNTER_SLOTS];
-    /** Guarded by the allocator's lock: adopted by another cache, no longer in the registry. */
-    boolean retired;
+    /** Guarded by the allocator's lock: when this cache was adopted. */
+    long adoptedAtNanos;
 
     volatile Page remotePages;
 
