@@ -4,6 +4,7 @@ import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.Handles;
 import dev.offheap.allocator.LeakReport;
+import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.region.Region;
@@ -17,6 +18,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -287,6 +291,103 @@ class SlabAllocatorTest {
             assertEquals(SegmentDescriptor.SEGMENT_BYTES, region.usedBytes());
             assertEquals(0, own.snapshot().liveBlocks());
             assertEquals(3 * 1024 + 1, own.snapshot().allocations());
+        } finally {
+            region.close();
+        }
+    }
+
+    @Test
+    void aDoubleFreeFromAnotherThreadIsCaughtThere() throws Exception {
+        long h = slab.allocate(200);
+        AtomicReference<Throwable> second = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            slab.free(h);
+            try {
+                slab.free(h);
+            } catch (Throwable e) {
+                second.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        assertTrue(second.get() instanceof DoubleFreeException, String.valueOf(second.get()));
+        assertEquals(1, slab.snapshot().doubleFrees());
+        assertUsable();
+    }
+
+    @Test
+    void ofManyThreadsFreeingOneBlockAtOnceExactlyOneSucceeds() throws Exception {
+        int threads = 4;
+        for (int round = 0; round < 200; round++) {
+            long h = slab.allocate(64);
+            AtomicInteger freed = new AtomicInteger();
+            AtomicInteger refused = new AtomicInteger();
+            CyclicBarrier go = new CyclicBarrier(threads);
+            List<Thread> all = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        go.await();
+                        slab.free(h);
+                        freed.incrementAndGet();
+                    } catch (DoubleFreeException e) {
+                        refused.incrementAndGet();
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                all.add(t);
+                t.start();
+            }
+            for (Thread t : all) {
+                t.join();
+            }
+            assertEquals(1, freed.get());
+            assertEquals(threads - 1, refused.get());
+        }
+        AllocatorSnapshot s = slab.snapshot();
+        assertEquals(0, s.liveBlocks());
+        assertEquals(200 * 3, s.doubleFrees());
+        assertUsable();
+    }
+
+    @Test
+    void aSegmentIsBoundedToItsBlock() {
+        long h = slab.allocate(64);
+        MemorySegment s = slab.segment(h);
+        assertThrows(IndexOutOfBoundsException.class, () -> s.get(ValueLayout.JAVA_BYTE, 64));
+        assertThrows(IndexOutOfBoundsException.class, () -> s.get(ValueLayout.JAVA_BYTE, -1));
+        assertEquals(s.address(), slab.address(h));
+        slab.free(h);
+        assertThrows(UseAfterFreeException.class, () -> slab.address(h));
+    }
+
+    @Test
+    void freeingIntoAClosedAllocatorIsRefused() {
+        long h = slab.allocate(64);
+        slab.close();
+        var e = assertThrows(IllegalStateException.class, () -> slab.free(h));
+        assertEquals("allocator is closed: allocator=test-slab", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> slab.segment(h));
+        assertFalse(slab.isLive(h));
+        assertEquals(1, reports.size());
+    }
+
+    @Test
+    void runningOutOfTheRegionLimitIsAnOutOfMemoryAndTheAllocatorStaysUsable() {
+        Region region = Region.builder().reserve(1L << 30).limit(SegmentDescriptor.SEGMENT_BYTES).build();
+        try (SlabAllocator small = SlabAllocator.builder().name("small").region(region).leakListener(r -> { }).build()) {
+            List<Long> handles = new ArrayList<>();
+            for (int i = 0; i < 2048; i++) {
+                handles.add(small.allocate(1024)); // one segment: 32 pages of 64 blocks
+            }
+            var e = assertThrows(OutOfOffHeapMemoryException.class, () -> small.allocate(1024));
+            assertTrue(e.getMessage().startsWith("out of off-heap memory, limit on committed bytes reached"), e.getMessage());
+            assertEquals(1, small.snapshot().failedAllocations());
+            small.free(handles.remove(0));
+            handles.add(small.allocate(1024)); // the freed slot serves the next request
+            assertEquals(2048, small.snapshot().liveBlocks());
+            handles.forEach(small::free);
         } finally {
             region.close();
         }
