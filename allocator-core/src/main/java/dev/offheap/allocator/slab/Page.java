@@ -64,9 +64,11 @@ final class Page {
 
     // --- per slot
     int[] state;
-    int[] freeStack;
+    /** Slot indices fit in a short: at most 4096 slots a page (see SegmentDescriptor#SLOT_BITS). */
+    short[] freeStack;
     long[] freeMap;
-    int[] remoteNext;
+    /** Next slot in the remote-free chain; {@link #EMPTY} (-1 as a short) ends it. */
+    short[] remoteNext;
     /** Checked mode: bytes asked for. */
     int[] requested;
     /** Checked mode: each live block's own scope, closed on free. */
@@ -109,7 +111,7 @@ final class Page {
             return false;
         }
         freeMap[slot >>> 6] |= bit;
-        freeStack[freeTop++] = slot;
+        freeStack[freeTop++] = (short) slot;
         return true;
     }
 
@@ -125,7 +127,7 @@ final class Page {
         int head;
         do {
             head = (int) REMOTE_HEAD.getVolatile(this);
-            remoteNext[slot] = head; // plain: published by the CAS below (volatile write)
+            remoteNext[slot] = (short) head; // plain: published by the CAS below (volatile write)
         } while (!REMOTE_HEAD.compareAndSet(this, head, slot));
     }
 

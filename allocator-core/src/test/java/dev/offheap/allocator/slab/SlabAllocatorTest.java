@@ -133,7 +133,8 @@ class SlabAllocatorTest {
         assertForeign(futureGeneration, "slot never allocated with this generation");
         long outsidePage = Handles.pack(Handles.KIND_SLAB, 1, Handles.location(live) | SegmentDescriptor.SLOT_MASK);
         assertForeign(outsidePage, "slot outside its page");
-        try (SlabAllocator other = SlabAllocator.builder().name("other").reserve(1L << 30).build()) {
+        try (SlabAllocator other = SlabAllocator.builder().name("other").reserve(1L << 30)
+                .leakListener(r -> { }).build()) {
             long theirs = other.allocate(64);
             other.free(theirs);
             long theirsAgain = other.allocate(64); // generation 2 at a location this slab never used with it
