@@ -488,13 +488,7 @@ public final class SlabAllocator implements HandleAllocator {
             boolean zeroed = (segment.touchedUnits & runMask) == 0;
             segment.touchedUnits |= runMask;
             int pageId = segment.index * SegmentDescriptor.UNITS_PER_SEGMENT + first;
-            Page page = pages[pageId];
-            if (page == null) {
-                page = new Page(pageId);
-                Page[] grown = pages.clone();
-                grown[pageId] = page;
-                pages = grown; // volatile: publishes the new page object to handle validation
-            }
+            Page page = pages[pageId]; // made with its segment slot, see newSegment
             initPage(page, segment, first, units, sizeClass, zeroed);
             capacityByClass[sizeClass] += page.capacity;
             Page.OWNER.setRelease(page, cache); // publishes the carved layout to remote freers
@@ -522,11 +516,20 @@ public final class SlabAllocator implements HandleAllocator {
                     (long) SegmentDescriptor.MAX_PAGE_IDS * SegmentDescriptor.UNIT_BYTES,
                     (long) segmentCount * SegmentDescriptor.SEGMENT_BYTES, 0);
         }
+        Page[] table = pages;
         if (index == segments.length) {
             segments = Arrays.copyOf(segments, Math.max(4, segments.length * 2));
-            Page[] grown = Arrays.copyOf(pages, segments.length * SegmentDescriptor.UNITS_PER_SEGMENT);
-            pages = grown; // volatile: publishes the larger table
+            table = Arrays.copyOf(table, segments.length * SegmentDescriptor.UNITS_PER_SEGMENT);
         }
+        int firstId = index * SegmentDescriptor.UNITS_PER_SEGMENT;
+        for (int id = firstId; id < firstId + SegmentDescriptor.UNITS_PER_SEGMENT; id++) {
+            if (table[id] == null) {
+                table[id] = new Page(id); // kept for good: a page's generations outlive its segment
+            }
+        }
+        // volatile store: publishes the table and its new pages. A handle of a page is made after
+        // this, so whoever is handed the handle sees the page; a forged one may see null: foreign.
+        pages = table;
         Segment segment = new Segment(index, span);
         segments[index] = segment;
         segmentCount++;
