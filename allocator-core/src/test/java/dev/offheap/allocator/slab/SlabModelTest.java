@@ -1,6 +1,7 @@
 package dev.offheap.allocator.slab;
 
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import dev.offheap.allocator.region.Region;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -123,6 +124,60 @@ class SlabModelTest {
             assertEquals(0, end.usedBytes());
             assertEquals(0, end.doubleFrees());
             assertTrue(end.remoteFrees() > 0, "no remote free happened");
+        }
+    }
+
+    @Test
+    void shortLivedThreadsLeaveNothingBehind() throws Exception {
+        Region region = Region.builder().reserve(1L << 30).build();
+        try (SlabAllocator slab = SlabAllocator.builder().region(region).build()) {
+            ConcurrentLinkedQueue<Long> handedOver = new ConcurrentLinkedQueue<>();
+            AtomicLong allocations = new AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            for (int generation = 0; generation < 12; generation++) {
+                List<Thread> workers = new ArrayList<>();
+                for (int t = 0; t < 3; t++) {
+                    long seed = generation * 10L + t;
+                    Thread worker = new Thread(() -> {
+                        try {
+                            SplittableRandom random = new SplittableRandom(seed);
+                            for (int i = 0; i < 2_000; i++) {
+                                long h = slab.allocate(randomSize(random));
+                                allocations.incrementAndGet();
+                                fill(slab.segment(h), h);
+                                handedOver.add(h);
+                                Long other = random.nextBoolean() ? handedOver.poll() : null;
+                                if (other != null) {
+                                    verify(slab.segment(other), other);
+                                    slab.free(other);
+                                }
+                            }
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    });
+                    workers.add(worker);
+                    worker.start();
+                }
+                for (Thread worker : workers) {
+                    worker.join(); // every worker dies with pages that hold live blocks
+                }
+            }
+            assertNull(failure.get(), () -> "a worker failed: " + failure.get());
+            for (Long h; (h = handedOver.poll()) != null; ) {
+                verify(slab.segment(h), h);
+                slab.free(h);
+            }
+            slab.free(slab.allocate(SizeClasses.MAX_BLOCK_BYTES)); // a carve adopts every dead cache
+            AllocatorSnapshot end = slab.snapshot();
+            assertEquals(0, end.liveBlocks());
+            assertEquals(allocations.get() + 1, end.allocations());
+            assertEquals(0, end.doubleFrees());
+            // Every dead thread's page went back; only this thread's 32 KiB page remains.
+            assertEquals(SegmentDescriptor.SEGMENT_BYTES, region.usedBytes());
+            assertEquals(SegmentDescriptor.SEGMENT_BYTES, end.committedBytes());
+        } finally {
+            region.close();
         }
     }
 
