@@ -2,8 +2,9 @@
  * An off-heap memory allocator on the Foreign Function &amp; Memory API: {@code mmap}-backed
  * regions that commit on demand, allocators on top, and safety a JVM programmer expects.
  *
- * <p>Exported: the exceptions ({@code dev.offheap.allocator}), regions and the bump arena. The OS
- * layer and validation helpers are internal.
+ * <p>Exported: the exceptions and handle contracts ({@code dev.offheap.allocator}), regions, the
+ * bump arena, the slab allocator and the ownership handles. The OS layer and validation helpers
+ * are internal.
  */
 module dev.offheap.allocator {
     exports dev.offheap.allocator;

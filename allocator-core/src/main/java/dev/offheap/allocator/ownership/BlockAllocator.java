@@ -37,6 +37,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Reports go to the {@link LeakListener} (default: {@link LeakListener#logging()}) and are counted
  * in {@link #leaksReported()}.
  *
+ * <p>Checked mode (poison, canaries, a scope per block) is the allocator's switch, for example
+ * {@link dev.offheap.allocator.slab.SlabAllocator.Builder#checked(boolean)}: a block's
+ * {@link MemoryBlock#segment()} is then the allocator's per-block segment, which the JVM refuses to
+ * touch once the block is closed.
+ *
  * {@snippet :
  * try (SlabAllocator slab = SlabAllocator.builder().build();
  *      BlockAllocator blocks = BlockAllocator.over(slab).build();

@@ -203,6 +203,20 @@ class MemoryBlockTest {
         assertEquals(1, reports.get(0).blocks());
     }
 
+    @Test
+    void overACheckedSlabASegmentKeptAfterCloseThrowsFromTheJvm() {
+        try (SlabAllocator checked = SlabAllocator.builder().reserve(1L << 30).checked(true).build()) {
+            BlockAllocator blocks = BlockAllocator.over(checked).leakDetection(LeakDetection.DISABLED).build();
+            MemorySegment kept;
+            try (MemoryBlock block = blocks.allocate(40)) {
+                kept = block.segment();
+                assertEquals(40, kept.byteSize());
+                kept.set(ValueLayout.JAVA_LONG, 32, 5L);
+            }
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_LONG, 32));
+        }
+    }
+
     private static void allocateAndDrop(BlockAllocator blocks) {
         MemorySegment s = blocks.allocate(256).segment();
         s.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
