@@ -47,7 +47,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link #segment(long)} or {@link #byteSize(long)} through a stale handle throws
  *       {@link UseAfterFreeException};</li>
  *   <li>a handle this allocator never issued (another kind, a location outside its pages, a slot
- *       not allocated with that generation) throws {@link ForeignPointerException}.</li>
+ *       not allocated with that generation) throws {@link ForeignPointerException}. A handle holds
+ *       no allocator identity, so one from another slab allocator is caught this way unless it
+ *       happens to name a live block here with the same page, slot and generation.</li>
  * </ul>
  * The allocator is unchanged after any of them. Two frees of one block on two threads with no
  * ordering between them (a data race in the caller) are caught whenever one happens-before the
