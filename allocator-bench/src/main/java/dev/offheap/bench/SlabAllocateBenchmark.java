@@ -86,13 +86,17 @@ public class SlabAllocateBenchmark {
         }
     }
 
+    private long allocateTouchFree(SlabAllocator allocator) {
+        long h = allocator.allocate(size);
+        touch(allocator.segment(h));
+        allocator.free(h);
+        return h;
+    }
+
     /** The long handle with a segment per block. */
     @Benchmark
     public long longHandle() {
-        long h = slab.allocate(size);
-        touch(slab.segment(h));
-        slab.free(h);
-        return h;
+        return allocateTouchFree(slab);
     }
 
     /** The long handle, raw: the address written through one segment of every address. */
@@ -127,10 +131,7 @@ public class SlabAllocateBenchmark {
     /** The long handle over a slab in checked mode. */
     @Benchmark
     public long checkedLongHandle() {
-        long h = checkedSlab.allocate(size);
-        touch(checkedSlab.segment(h));
-        checkedSlab.free(h);
-        return h;
+        return allocateTouchFree(checkedSlab);
     }
 
     /** The object handle over a slab in checked mode. */
