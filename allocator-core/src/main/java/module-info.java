@@ -2,9 +2,10 @@
  * An off-heap memory allocator on the Foreign Function &amp; Memory API: {@code mmap}-backed
  * regions that commit on demand, allocators on top, and safety a JVM programmer expects.
  *
- * <p>Exported: the exceptions ({@code dev.offheap.allocator}), regions, the bump arena, metrics
- * (snapshots, the Micrometer binder) and the JFR events. The OS layer and validation helpers are
- * internal.
+ * <p>Exported: the exceptions and handle contracts ({@code dev.offheap.allocator}), regions, the
+ * bump arena, the slab, free-list and large-block allocators, budgets, the ownership handles,
+ * metrics (snapshots, the Micrometer binder) and the JFR events. The OS layer and validation
+ * helpers are internal.
  */
 module dev.offheap.allocator {
     // Transitive: the exported JFR event classes extend jdk.jfr.Event.
@@ -24,4 +25,6 @@ module dev.offheap.allocator {
     exports dev.offheap.allocator.metrics;
     exports dev.offheap.allocator.metrics.micrometer;
     exports dev.offheap.allocator.jfr;
+    exports dev.offheap.allocator.slab;
+    exports dev.offheap.allocator.ownership;
 }

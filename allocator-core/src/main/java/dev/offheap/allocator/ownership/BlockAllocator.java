@@ -1,0 +1,263 @@
+package dev.offheap.allocator.ownership;
+
+import dev.offheap.allocator.HandleAllocator;
+import dev.offheap.allocator.LeakListener;
+import dev.offheap.allocator.LeakReport;
+import dev.offheap.allocator.OutOfOffHeapMemoryException;
+import dev.offheap.allocator.internal.Checks;
+
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Hands out {@link MemoryBlock}s, object handles that own one block of any {@link HandleAllocator}
+ * (the slab, the free list, the façade), and watches them for leaks.
+ *
+ * <p>Thread-safety: thread-safe. Allocation adds to two striped counters ({@link LongAdder}); a
+ * watched block (see {@link LeakDetection}) is also registered with a shared {@link Cleaner} and, for
+ * {@code PARANOID}, kept in a concurrent set so that {@link #close()} can name its allocation site.
+ *
+ * <h2>Leaks</h2>
+ * <ul>
+ *   <li>A watched block that becomes unreachable while it still owns its memory is reported
+ *       ({@link LeakReport.Cause#UNREACHABLE}) from the Cleaner's thread. The memory is <em>not</em>
+ *       freed then: a segment taken from the block may still be reachable, and freeing would let it
+ *       alias the next block (Netty does the same).</li>
+ *   <li>{@link #close()} reports every block made here and still owned
+ *       ({@link LeakReport.Cause#OUTSTANDING_AT_CLOSE}), whatever the level, with allocation sites
+ *       under {@code PARANOID}.</li>
+ * </ul>
+ * Reports go to the {@link LeakListener} (default: {@link LeakListener#logging()}) and are counted
+ * in {@link #leaksReported()}.
+ *
+ * <p>Checked mode (poison, canaries, a scope per block) is the allocator's switch, for example
+ * {@link dev.offheap.allocator.slab.SlabAllocator.Builder#checked(boolean)}: a block's
+ * {@link MemoryBlock#segment()} is then the allocator's per-block segment, which the JVM refuses to
+ * touch once the block is closed.
+ *
+ * {@snippet :
+ * try (SlabAllocator slab = SlabAllocator.builder().build();
+ *      BlockAllocator blocks = BlockAllocator.over(slab).build();
+ *      MemoryBlock block = blocks.allocate(64)) {
+ *     block.segment().set(ValueLayout.JAVA_LONG, 0, 42L);
+ * }
+ * }
+ */
+public final class BlockAllocator implements AutoCloseable {
+    /** Default for {@link Builder#samplingInterval(int)}: one block in 128 is watched, as Netty. */
+    public static final int DEFAULT_SAMPLING_INTERVAL = 128;
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final HandleAllocator allocator;
+    private final LeakDetection level;
+    private final int samplingInterval;
+    private final LeakListener listener;
+    private final LongAdder liveBlocks = new LongAdder();
+    private final LongAdder liveBytes = new LongAdder();
+    private final AtomicLong leaks = new AtomicLong();
+    /** PARANOID only: trackers of blocks still owned, for their sites at close. */
+    private final Set<LeakTracker> tracked = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private BlockAllocator(Builder b) {
+        this.allocator = b.allocator;
+        this.level = b.level;
+        this.samplingInterval = b.samplingInterval;
+        this.listener = b.listener;
+    }
+
+    /**
+     * {@return a builder of block handles over {@code allocator}} The allocator stays the caller's
+     * to close.
+     *
+     * @param allocator any handle allocator
+     */
+    public static Builder over(HandleAllocator allocator) {
+        return new Builder(Objects.requireNonNull(allocator, "allocator"));
+    }
+
+    /**
+     * Allocates a block that any thread may use, close or move.
+     *
+     * @param byteSize the bytes wanted, within what the allocator serves
+     * @return the block, owned by the caller
+     * @throws IllegalArgumentException if the allocator refuses the size
+     * @throws OutOfOffHeapMemoryException if memory or the limit is exhausted
+     * @throws IllegalStateException if this block allocator or its allocator is closed
+     */
+    public MemoryBlock allocate(long byteSize) {
+        return allocate(byteSize, null, null);
+    }
+
+    /**
+     * Allocates a block confined to the calling thread: any use of it from another thread throws
+     * {@link WrongThreadException} until it is {@linkplain MemoryBlock#moveTo(Thread) moved}.
+     *
+     * @param byteSize the bytes wanted, within what the allocator serves
+     * @return the block, owned by the caller and confined to its thread
+     * @throws IllegalArgumentException if the allocator refuses the size
+     * @throws OutOfOffHeapMemoryException if memory or the limit is exhausted
+     * @throws IllegalStateException if this block allocator or its allocator is closed
+     */
+    public MemoryBlock allocateConfined(long byteSize) {
+        return allocate(byteSize, Thread.currentThread(), null);
+    }
+
+    MemoryBlock allocate(long byteSize, Thread ownerThread, Throwable carriedSite) {
+        ensureOpen();
+        long handle = allocator.allocate(byteSize);
+        return adopt(handle, allocator.byteSize(handle), ownerThread, carriedSite, true);
+    }
+
+    /** Wraps a handle in a new block, registering it for leak watch as the level says. */
+    MemoryBlock adopt(long handle, long byteSize, Thread ownerThread, Throwable site, boolean fresh) {
+        LeakTracker tracker = null;
+        if (level == LeakDetection.PARANOID) {
+            tracker = new LeakTracker(this, byteSize,
+                    site != null ? site : new Throwable("allocation site of a " + byteSize + "-byte block, allocator="
+                            + allocator.name()));
+            tracked.add(tracker);
+        } else if (level == LeakDetection.SAMPLED
+                && ThreadLocalRandom.current().nextInt(samplingInterval) == 0) {
+            tracker = new LeakTracker(this, byteSize, null);
+        }
+        if (fresh) {
+            liveBlocks.increment();
+            liveBytes.add(byteSize);
+        }
+        MemoryBlock block = new MemoryBlock(this, handle, byteSize, ownerThread, tracker);
+        if (tracker != null) {
+            block.cleanable = CLEANER.register(block, tracker);
+        }
+        return block;
+    }
+
+    /** The block's owner closed it: free and stop watching. */
+    void freed(MemoryBlock block, LeakTracker tracker) {
+        released(tracker, block);
+        liveBlocks.decrement();
+        liveBytes.add(-block.byteSizeUnchecked());
+    }
+
+    /** The block was closed or moved: its tracker must not report it. */
+    void released(LeakTracker tracker, MemoryBlock block) {
+        if (tracker != null) {
+            tracker.released = true;
+            tracked.remove(tracker);
+            block.cleanable.clean(); // deregisters; the action sees released and does nothing
+        }
+    }
+
+    void reportLeak(LeakReport report, LeakTracker tracker) {
+        tracked.remove(tracker);
+        leaks.addAndGet(report.blocks());
+        LeakListener.deliver(listener, report);
+    }
+
+    /** {@return the allocator the blocks come from} */
+    public HandleAllocator allocator() {
+        return allocator;
+    }
+
+    /** {@return the leak detection level} */
+    public LeakDetection leakDetection() {
+        return level;
+    }
+
+    /** {@return blocks made here and not closed (moved blocks count once)} */
+    public long liveBlocks() {
+        return liveBlocks.sum();
+    }
+
+    /** {@return blocks reported leaked so far, by either cause} */
+    public long leaksReported() {
+        return leaks.get();
+    }
+
+    /**
+     * Reports every block still owned as a leak and refuses new allocations. It does not free the
+     * blocks nor close the allocator (whose own close frees and reports them too). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long blocks = liveBlocks.sum();
+        if (blocks > 0) {
+            List<Throwable> sites = new ArrayList<>();
+            for (LeakTracker tracker : tracked) {
+                if (sites.size() == LeakReport.MAX_SITES) {
+                    break;
+                }
+                sites.add(tracker.site);
+            }
+            leaks.addAndGet(blocks);
+            LeakListener.deliver(listener, new LeakReport(allocator.name(), LeakReport.Cause.OUTSTANDING_AT_CLOSE,
+                    blocks, liveBytes.sum(), sites));
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("block allocator is closed: allocator=" + allocator.name());
+        }
+    }
+
+    /**
+     * Settings of a block allocator.
+     *
+     * <p>Thread-safety: not thread-safe; build on one thread.
+     */
+    public static final class Builder {
+        private final HandleAllocator allocator;
+        private LeakDetection level = LeakDetection.SAMPLED;
+        private int samplingInterval = DEFAULT_SAMPLING_INTERVAL;
+        private LeakListener listener = LeakListener.logging();
+
+        private Builder(HandleAllocator allocator) {
+            this.allocator = allocator;
+        }
+
+        /**
+         * @param level how closely blocks are watched (default {@link LeakDetection#SAMPLED})
+         * @return this builder
+         */
+        public Builder leakDetection(LeakDetection level) {
+            this.level = Objects.requireNonNull(level, "level");
+            return this;
+        }
+
+        /**
+         * @param interval under {@code SAMPLED}, one block in {@code interval} is watched
+         * @return this builder
+         * @throws IllegalArgumentException if {@code interval <= 0}
+         */
+        public Builder samplingInterval(int interval) {
+            this.samplingInterval = (int) Checks.checkPositive("samplingInterval", interval);
+            return this;
+        }
+
+        /**
+         * @param listener receives leak reports
+         * @return this builder
+         */
+        public Builder leakListener(LeakListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** {@return the block allocator} */
+        public BlockAllocator build() {
+            return new BlockAllocator(this);
+        }
+    }
+}
