@@ -23,28 +23,34 @@ public final class AllocationFailureEvent extends jdk.jfr.Event {
     public AllocationFailureEvent() {
     }
 
+    /** Name of the allocator or region. */
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;
 
+    /** Which bound was hit. */
     @Label("Reason")
     @Description("Which bound was hit")
     public String reason;
 
+    /** Bytes requested. */
     @Label("Requested")
     @DataAmount
     public long requestedBytes;
 
+    /** The bound that was hit, in bytes. */
     @Label("Limit")
     @Description("The bound that was hit")
     @DataAmount
     public long limitBytes;
 
+    /** Bytes committed when the request failed. */
     @Label("Committed")
     @Description("Bytes committed when the request failed")
     @DataAmount
     public long committedBytes;
 
+    /** Bytes in use when the request failed. */
     @Label("Used")
     @Description("Bytes in use when the request failed")
     @DataAmount

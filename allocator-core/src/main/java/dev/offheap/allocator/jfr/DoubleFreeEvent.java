@@ -23,14 +23,17 @@ public final class DoubleFreeEvent extends jdk.jfr.Event {
     public DoubleFreeEvent() {
     }
 
+    /** Name of the allocator or region. */
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;
 
+    /** The handle or address passed to free. */
     @Label("Handle")
     @Description("The handle or address passed to free")
     public long handle;
 
+    /** Size of the block the handle named, 0 if unknown, in bytes. */
     @Label("Size")
     @Description("Size of the block the handle named, 0 if unknown")
     @DataAmount

@@ -25,10 +25,12 @@ public final class LargeAllocationEvent extends jdk.jfr.Event {
     public LargeAllocationEvent() {
     }
 
+    /** Name of the allocator or region. */
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;
 
+    /** Size of the block, in bytes. */
     @Label("Size")
     @DataAmount
     public long bytes;

@@ -23,14 +23,17 @@ public final class LeakEvent extends jdk.jfr.Event {
     public LeakEvent() {
     }
 
+    /** Name of the allocator or region. */
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;
 
+    /** Size of the block, in bytes. */
     @Label("Size")
     @DataAmount
     public long bytes;
 
+    /** Stack of the allocation when leak tracking is on; empty otherwise. */
     @Label("Allocation Site")
     @Description("Stack of the allocation when leak tracking is on; empty otherwise")
     public String allocationSite;

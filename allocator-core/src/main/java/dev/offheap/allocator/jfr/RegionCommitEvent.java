@@ -23,15 +23,18 @@ public final class RegionCommitEvent extends jdk.jfr.Event {
     public RegionCommitEvent() {
     }
 
+    /** Name of the allocator or region. */
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;
 
+    /** Bytes committed by this call. */
     @Label("Committed Now")
     @Description("Bytes committed by this call")
     @DataAmount
     public long bytes;
 
+    /** Bytes committed in the region after this call. */
     @Label("Committed Total")
     @Description("Bytes committed in the region after this call")
     @DataAmount

@@ -23,15 +23,18 @@ public final class RegionDecommitEvent extends jdk.jfr.Event {
     public RegionDecommitEvent() {
     }
 
+    /** Name of the allocator or region. */
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;
 
+    /** Bytes decommitted by this call. */
     @Label("Decommitted Now")
     @Description("Bytes decommitted by this call")
     @DataAmount
     public long bytes;
 
+    /** Bytes committed in the region after this call. */
     @Label("Committed Total")
     @Description("Bytes committed in the region after this call")
     @DataAmount

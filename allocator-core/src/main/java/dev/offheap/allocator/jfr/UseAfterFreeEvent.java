@@ -23,14 +23,17 @@ public final class UseAfterFreeEvent extends jdk.jfr.Event {
     public UseAfterFreeEvent() {
     }
 
+    /** Name of the allocator or region. */
     @Label("Allocator")
     @Description("Name of the allocator or region")
     public String allocator;
 
+    /** The stale handle or address used. */
     @Label("Handle")
     @Description("The stale handle or address used")
     public long handle;
 
+    /** Size of the block the handle named, 0 if unknown, in bytes. */
     @Label("Size")
     @Description("Size of the block the handle named, 0 if unknown")
     @DataAmount
