@@ -27,4 +27,5 @@ module dev.offheap.allocator {
     exports dev.offheap.allocator.jfr;
     exports dev.offheap.allocator.slab;
     exports dev.offheap.allocator.ownership;
+    exports dev.offheap.allocator.facade;
 }

@@ -9,6 +9,7 @@ import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.budget.BudgetedAllocator;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.region.Span;
 
@@ -59,7 +60,7 @@ import java.util.Objects;
  * <p>Handed-out memory is zeroed unless {@link Builder#zeroing(boolean) zeroing} is off; memory
  * known to be zero (fresh from the region, never handed out) is not written again.
  */
-public final class TlsfAllocator implements HandleAllocator {
+public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     /** log2 of the granule, the unit of alignment and size: 16 bytes. */
     static final int GRANULE_SHIFT = 4;
     /** The granule in bytes. */

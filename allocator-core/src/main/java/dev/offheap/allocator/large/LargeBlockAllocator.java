@@ -8,6 +8,7 @@ import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.region.Span;
 
@@ -34,7 +35,7 @@ import java.util.Objects;
  * <p>A block's usable size is its span's: the request rounded up to whole chunks. Memory is zeroed
  * unless zeroing is off; freshly committed chunks are zero already and not written again.
  */
-public final class LargeBlockAllocator implements HandleAllocator {
+public final class LargeBlockAllocator implements HandleAllocator, MeteredAllocator {
     private static final int GRANULE_SHIFT = 4;
     private static final int LIVE = 1 << 30;
     private static final System.Logger LOG = System.getLogger(LargeBlockAllocator.class.getName());

@@ -11,6 +11,7 @@ import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.internal.BlockChecks;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.region.Span;
 
@@ -79,7 +80,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * block is the price of catching every stale handle. Committed off-heap memory is whole segments
  * ({@value SegmentDescriptor#SEGMENT_BYTES} bytes) that hold at least one page.
  */
-public final class SlabAllocator implements HandleAllocator {
+public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     /** Bytes of canary after each block in checked mode, at least. */
     public static final int CANARY_BYTES = BlockChecks.CANARY_BYTES;
     /** The largest request in checked mode: the largest block less the canary. */
@@ -149,6 +150,11 @@ public final class SlabAllocator implements HandleAllocator {
      *         (the block is re-poisoned and stays free; the next allocation goes on)
      * @throws IllegalStateException if the allocator is closed
      */
+    /** {@return the largest request this allocator serves: 32 KiB, less the canary in checked mode} */
+    public long maxRequestBytes() {
+        return maxRequest;
+    }
+
     @Override
     public long allocate(long byteSize) {
         if (byteSize < 1 || byteSize > maxRequest) {
