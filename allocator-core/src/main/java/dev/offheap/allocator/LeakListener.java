@@ -1,5 +1,7 @@
 package dev.offheap.allocator;
 
+import dev.offheap.allocator.jfr.OffHeapEvents;
+
 /**
  * Receives leak reports. The default, {@link #logging()}, writes them to the {@code System.Logger}
  * named {@value #LOGGER_NAME} at {@code WARNING}, each allocation site as a stack trace.
@@ -26,12 +28,14 @@ public interface LeakListener {
     }
 
     /**
-     * Hands a report to a listener, never letting it throw.
+     * Hands a report to a listener, never letting it throw, and records it as a JFR leak event.
      *
      * @param listener the listener
      * @param report the report
      */
     static void deliver(LeakListener listener, LeakReport report) {
+        OffHeapEvents.emitLeak(report.allocator(), report.bytes(),
+                report.allocationSites().isEmpty() ? null : report.allocationSites().getFirst());
         try {
             listener.leaked(report);
         } catch (RuntimeException | Error listenerFailure) {

@@ -1,5 +1,6 @@
 package dev.offheap.allocator.freelist;
 
+import dev.offheap.allocator.jfr.OffHeapEvents;
 import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.HandleAllocator;
@@ -582,10 +583,12 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         }
         if (freeing) {
             doubleFrees++;
+            OffHeapEvents.emitDoubleFree(name, handle, 0);
             throw new DoubleFreeException("block freed already: handle=" + Handles.toString(handle)
                     + ", allocator=" + name);
         }
         useAfterFrees++;
+        OffHeapEvents.emitUseAfterFree(name, handle, 0);
         throw new UseAfterFreeException("block used after free: handle=" + Handles.toString(handle)
                 + ", allocator=" + name);
     }

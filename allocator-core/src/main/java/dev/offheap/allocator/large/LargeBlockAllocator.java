@@ -1,5 +1,6 @@
 package dev.offheap.allocator.large;
 
+import dev.offheap.allocator.jfr.OffHeapEvents;
 import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.HandleAllocator;
@@ -284,10 +285,12 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         }
         if (freeing) {
             doubleFrees++;
+            OffHeapEvents.emitDoubleFree(name, handle, 0);
             throw new DoubleFreeException("block freed already: handle=" + Handles.toString(handle)
                     + ", allocator=" + name);
         }
         useAfterFrees++;
+        OffHeapEvents.emitUseAfterFree(name, handle, 0);
         throw new UseAfterFreeException("block used after free: handle=" + Handles.toString(handle)
                 + ", allocator=" + name);
     }

@@ -1,5 +1,6 @@
 package dev.offheap.allocator.slab;
 
+import dev.offheap.allocator.jfr.OffHeapEvents;
 import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.HandleAllocator;
@@ -361,10 +362,12 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         Throwable site = page.sites != null ? page.sites[slot] : null;
         if (freeing) {
             doubleFrees.incrementAndGet();
+            OffHeapEvents.emitDoubleFree(name, handle, page.blockBytes);
             return new DoubleFreeException("double free: block already freed: handle=" + Handles.toString(handle)
                     + ", allocator=" + name + ", currentGeneration=" + current, site);
         }
         useAfterFrees.incrementAndGet();
+        OffHeapEvents.emitUseAfterFree(name, handle, page.blockBytes);
         return new UseAfterFreeException("use after free: block was freed: handle=" + Handles.toString(handle)
                 + ", allocator=" + name + ", currentGeneration=" + current, site);
     }

@@ -160,4 +160,41 @@ class OffHeapEventsTest {
         }
         throw new AssertionError("expected OutOfOffHeapMemoryException");
     }
+
+    @Test
+    void theAllocatorsEmitDoubleFreeUseAfterFreeAndLeakEventsThemselves() throws IOException {
+        List<RecordedEvent> slab = new java.util.ArrayList<>();
+        List<RecordedEvent> freeList = record("jfr.free-list", true, () -> {
+            dev.offheap.allocator.facade.OffHeap memory = dev.offheap.allocator.facade.OffHeap.builder()
+                    .name("jfr").reserve(1L << 30).leakListener(report -> { }).build();
+            long small = memory.allocate(64);
+            memory.free(small);
+            org.junit.jupiter.api.Assertions.assertThrows(dev.offheap.allocator.DoubleFreeException.class, () -> memory.free(small));
+            long medium = memory.allocate(100_000);
+            memory.free(medium);
+            org.junit.jupiter.api.Assertions.assertThrows(dev.offheap.allocator.UseAfterFreeException.class, () -> memory.segment(medium));
+            memory.allocateBlock(128); // still open at close: a leak
+            memory.close();
+        });
+        assertEquals(1, ofType(freeList, "UseAfterFree").size(), "free-list use after free");
+        assertEquals(0, ofType(freeList, "DoubleFree").size());
+        slab.addAll(record("jfr.slab", true, () -> {
+            dev.offheap.allocator.facade.OffHeap memory = dev.offheap.allocator.facade.OffHeap.builder()
+                    .name("jfr").reserve(1L << 30).leakListener(report -> { }).build();
+            long small = memory.allocate(64);
+            memory.free(small);
+            org.junit.jupiter.api.Assertions.assertThrows(dev.offheap.allocator.DoubleFreeException.class, () -> memory.free(small));
+            memory.close();
+        }));
+        List<RecordedEvent> doubleFrees = ofType(slab, "DoubleFree");
+        assertEquals(1, doubleFrees.size(), "slab double free");
+        assertEquals(64, doubleFrees.getFirst().getLong("bytes"), "the slab knows the block's class size");
+        List<RecordedEvent> leaks = ofType(record("jfr", true, () -> {
+            dev.offheap.allocator.facade.OffHeap memory = dev.offheap.allocator.facade.OffHeap.builder()
+                    .name("jfr").reserve(1L << 30).leakListener(report -> { }).build();
+            memory.allocateBlock(128);
+            memory.close();
+        }), "Leak");
+        assertEquals(1, leaks.size(), "the object handle still open at close");
+    }
 }
