@@ -893,7 +893,7 @@ public final class SlabAllocator implements HandleAllocator {
          * Allocates from a region someone else owns (and closes); without it the allocator makes
          * and closes its own.
          *
-         * @param region the region; its chunk size must be at most 2 MiB
+         * @param region the region; its chunk size must be at most a segment (2 MiB)
          * @return this builder
          */
         public Builder region(Region region) {
@@ -948,9 +948,14 @@ public final class SlabAllocator implements HandleAllocator {
 
         /**
          * @return the allocator
+         * @throws IllegalArgumentException if a given region's chunks are larger than a segment
          * @throws dev.offheap.allocator.NativeCallException if its own region cannot be reserved
          */
         public SlabAllocator build() {
+            if (region != null && region.chunkBytes() > SegmentDescriptor.SEGMENT_BYTES) {
+                throw new IllegalArgumentException("region chunk must not exceed a slab segment of "
+                        + SegmentDescriptor.SEGMENT_BYTES + " bytes: chunkBytes=" + region.chunkBytes());
+            }
             return new SlabAllocator(this);
         }
     }
