@@ -201,12 +201,12 @@ public final class SlabAllocator implements HandleAllocator {
     public void free(long handle) {
         ensureOpen();
         Page page = pageOf(handle);
+        if (!names(page, handle)) {
+            throw misuse(handle, page, true);
+        }
         int slot = SegmentDescriptor.slot(Handles.location(handle));
         int liveState = (Handles.generation(handle) << 1) | 1;
         int[] state = page.state;
-        if (slot >= state.length || (int) Page.STATE.getAcquire(state, slot) != liveState) {
-            throw misuse(handle, page, true);
-        }
         HeapCorruptionException overrun = checked ? checkCanary(page, slot, handle) : null;
         int freeState = Handles.nextGeneration(Handles.generation(handle)) << 1;
         ThreadCache owner = page.owner;
@@ -285,18 +285,8 @@ public final class SlabAllocator implements HandleAllocator {
     /** {@return whether {@code handle} is a live block of this allocator; never throws} */
     @Override
     public boolean isLive(long handle) {
-        if (closed || Handles.kind(handle) != Handles.KIND_SLAB || handle <= 0) {
-            return false;
-        }
-        long pageId = SegmentDescriptor.pageId(Handles.location(handle));
-        Page[] table = pages;
-        if (pageId >= table.length || table[(int) pageId] == null || table[(int) pageId].state == null) {
-            return false;
-        }
-        int[] state = table[(int) pageId].state;
-        int slot = SegmentDescriptor.slot(Handles.location(handle));
-        return slot < state.length
-                && (int) Page.STATE.getAcquire(state, slot) == ((Handles.generation(handle) << 1) | 1);
+        Page page = closed ? null : lookup(handle);
+        return page != null && names(page, handle);
     }
 
     @Override
@@ -319,25 +309,37 @@ public final class SlabAllocator implements HandleAllocator {
     private Page liveBlock(long handle) {
         ensureOpen();
         Page page = pageOf(handle);
-        int slot = SegmentDescriptor.slot(Handles.location(handle));
-        int[] state = page.state;
-        if (slot >= state.length
-                || (int) Page.STATE.getAcquire(state, slot) != ((Handles.generation(handle) << 1) | 1)) {
+        if (!names(page, handle)) {
             throw misuse(handle, page, false);
         }
         return page;
     }
 
-    /** {@return the page a handle names} or throws ForeignPointerException. */
-    private Page pageOf(long handle) {
+    /** {@return whether the handle's slot in {@code page} is live with the handle's generation} */
+    private static boolean names(Page page, long handle) {
+        int slot = SegmentDescriptor.slot(Handles.location(handle));
+        int[] state = page.state;
+        return slot < state.length
+                && (int) Page.STATE.getAcquire(state, slot) == ((Handles.generation(handle) << 1) | 1);
+    }
+
+    /** {@return the page a slab handle's location names, or null if it is no slab handle or no page} */
+    private Page lookup(long handle) {
         if (handle <= 0 || Handles.kind(handle) != Handles.KIND_SLAB) {
-            throw foreign(handle, "not a slab handle");
+            return null;
         }
         long pageId = SegmentDescriptor.pageId(Handles.location(handle));
         Page[] table = pages;
         Page page = pageId < table.length ? table[(int) pageId] : null;
-        if (page == null || page.state == null) {
-            throw foreign(handle, "location outside this allocator's pages");
+        return page == null || page.state == null ? null : page;
+    }
+
+    /** {@return the page a handle names} or throws ForeignPointerException. */
+    private Page pageOf(long handle) {
+        Page page = lookup(handle);
+        if (page == null) {
+            throw foreign(handle, handle <= 0 || Handles.kind(handle) != Handles.KIND_SLAB
+                    ? "not a slab handle" : "location outside this allocator's pages");
         }
         return page;
     }
