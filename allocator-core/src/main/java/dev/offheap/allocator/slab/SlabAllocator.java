@@ -87,8 +87,10 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     /** The largest request in checked mode: the largest block less the canary. */
     public static final int MAX_CHECKED_REQUEST = SizeClasses.MAX_BLOCK_BYTES - CANARY_BYTES;
     static final String POISON_BYTE_HEX = "0xDE";
-    private static final long ZEROING_LOOP_MAX = 256;
     private static final long ADOPTEE_GRACE_NANOS = 1_000_000_000L;
+    private static final int SWEEP_PAGES = 64;
+    /** Global scope, every address: only for zeroing blocks this allocator owns (see zero). */
+    private static final MemorySegment EVERY_ADDRESS = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final String name;
     private final Region region;
@@ -206,12 +208,12 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     public void free(long handle) {
         ensureOpen();
         Page page = pageOf(handle);
+        if (!names(page, handle)) {
+            throw misuse(handle, page, true);
+        }
         int slot = SegmentDescriptor.slot(Handles.location(handle));
         int liveState = (Handles.generation(handle) << 1) | 1;
         int[] state = page.state;
-        if (slot >= state.length || (int) Page.STATE.getAcquire(state, slot) != liveState) {
-            throw misuse(handle, page, true);
-        }
         HeapCorruptionException overrun = checked ? checkCanary(page, slot, handle) : null;
         int freeState = Handles.nextGeneration(Handles.generation(handle)) << 1;
         ThreadCache owner = page.owner;
@@ -290,18 +292,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     /** {@return whether {@code handle} is a live block of this allocator; never throws} */
     @Override
     public boolean isLive(long handle) {
-        if (closed || Handles.kind(handle) != Handles.KIND_SLAB || handle <= 0) {
-            return false;
-        }
-        long pageId = SegmentDescriptor.pageId(Handles.location(handle));
-        Page[] table = pages;
-        if (pageId >= table.length || table[(int) pageId] == null || table[(int) pageId].state == null) {
-            return false;
-        }
-        int[] state = table[(int) pageId].state;
-        int slot = SegmentDescriptor.slot(Handles.location(handle));
-        return slot < state.length
-                && (int) Page.STATE.getAcquire(state, slot) == ((Handles.generation(handle) << 1) | 1);
+        Page page = closed ? null : lookup(handle);
+        return page != null && names(page, handle);
     }
 
     @Override
@@ -324,25 +316,37 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     private Page liveBlock(long handle) {
         ensureOpen();
         Page page = pageOf(handle);
-        int slot = SegmentDescriptor.slot(Handles.location(handle));
-        int[] state = page.state;
-        if (slot >= state.length
-                || (int) Page.STATE.getAcquire(state, slot) != ((Handles.generation(handle) << 1) | 1)) {
+        if (!names(page, handle)) {
             throw misuse(handle, page, false);
         }
         return page;
     }
 
-    /** {@return the page a handle names} or throws ForeignPointerException. */
-    private Page pageOf(long handle) {
+    /** {@return whether the handle's slot in {@code page} is live with the handle's generation} */
+    private static boolean names(Page page, long handle) {
+        int slot = SegmentDescriptor.slot(Handles.location(handle));
+        int[] state = page.state;
+        return slot < state.length
+                && (int) Page.STATE.getAcquire(state, slot) == ((Handles.generation(handle) << 1) | 1);
+    }
+
+    /** {@return the page a slab handle's location names, or null if it is no slab handle or no page} */
+    private Page lookup(long handle) {
         if (handle <= 0 || Handles.kind(handle) != Handles.KIND_SLAB) {
-            throw foreign(handle, "not a slab handle");
+            return null;
         }
         long pageId = SegmentDescriptor.pageId(Handles.location(handle));
         Page[] table = pages;
         Page page = pageId < table.length ? table[(int) pageId] : null;
-        if (page == null || page.state == null) {
-            throw foreign(handle, "location outside this allocator's pages");
+        return page == null || page.state == null ? null : page;
+    }
+
+    /** {@return the page a handle names} or throws ForeignPointerException. */
+    private Page pageOf(long handle) {
+        Page page = lookup(handle);
+        if (page == null) {
+            throw foreign(handle, handle <= 0 || Handles.kind(handle) != Handles.KIND_SLAB
+                    ? "not a slab handle" : "location outside this allocator's pages");
         }
         return page;
     }
@@ -464,6 +468,10 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         }
         Page next = cache.availHead[sizeClass];
         if (next == null) {
+            sweepStranded(cache);
+            next = cache.availHead[sizeClass];
+        }
+        if (next == null) {
             next = carve(cache, sizeClass);
         }
         if (next.inAvail) {
@@ -471,6 +479,24 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         }
         cache.current[sizeClass] = next;
         return next;
+    }
+
+    /**
+     * Looks at up to {@value #SWEEP_PAGES} owned pages, from a rotating cursor, for remote frees
+     * that no queue entry announces. A remote freer queues the page before it pushes its block, so
+     * the owner may drain the queue entry in between and the block waits on the page (stranded)
+     * until the next remote free there; this sweep, run before a page is carved, bounds that wait.
+     * Owner only.
+     */
+    private void sweepStranded(ThreadCache cache) {
+        for (int n = 0; n < SWEEP_PAGES && cache.ownedCount > 0; n++) {
+            int i = cache.sweepCursor % cache.ownedCount;
+            cache.sweepCursor = i + 1;
+            Page page = cache.owned[i];
+            if ((int) Page.REMOTE_HEAD.getVolatile(page) != Page.EMPTY) {
+                drainPage(cache, page); // may retire the page, which moves another into slot i
+            }
+        }
     }
 
     private Page carve(ThreadCache cache, int sizeClass) {
@@ -738,14 +764,15 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         BlockChecks.poison(page.memory, page.blockOffset(slot), page.blockBytes);
     }
 
+    /**
+     * Zeroes a block that was just popped by its owner, with one fill through a global-scope
+     * segment of every address: a store loop through the span's segment checks the shared scope
+     * and bounds per store and compiles to a vector loop too long for 64 bytes (measured: ~15 ns
+     * against ~5 ns for the fill). Safe: the block lies inside a span this allocator holds, and no
+     * other thread may touch it now.
+     */
     private static void zero(MemorySegment memory, long offset, int blockBytes) {
-        if (blockBytes <= ZEROING_LOOP_MAX) {
-            for (long i = 0; i < blockBytes; i += Long.BYTES) {
-                memory.set(ValueLayout.JAVA_LONG, offset + i, 0L);
-            }
-        } else {
-            memory.asSlice(offset, blockBytes).fill((byte) 0);
-        }
+        EVERY_ADDRESS.asSlice(memory.address() + offset, blockBytes).fill((byte) 0);
     }
 
     // ------------------------------------------------------------------ metrics and close
@@ -877,7 +904,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
          * Allocates from a region someone else owns (and closes); without it the allocator makes
          * and closes its own.
          *
-         * @param region the region; its chunk size must be at most 2 MiB
+         * @param region the region; its chunk size must be at most a segment (2 MiB)
          * @return this builder
          */
         public Builder region(Region region) {
@@ -932,9 +959,14 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
 
         /**
          * @return the allocator
+         * @throws IllegalArgumentException if a given region's chunks are larger than a segment
          * @throws dev.offheap.allocator.NativeCallException if its own region cannot be reserved
          */
         public SlabAllocator build() {
+            if (region != null && region.chunkBytes() > SegmentDescriptor.SEGMENT_BYTES) {
+                throw new IllegalArgumentException("region chunk must not exceed a slab segment of "
+                        + SegmentDescriptor.SEGMENT_BYTES + " bytes: chunkBytes=" + region.chunkBytes());
+            }
             return new SlabAllocator(this);
         }
     }

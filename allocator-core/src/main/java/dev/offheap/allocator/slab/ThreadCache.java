@@ -42,6 +42,8 @@ final class ThreadCache {
     /** Every page this cache owns, in any state. */
     Page[] owned = new Page[16];
     int ownedCount;
+    /** Where the next sweep for stranded remote frees starts (see SlabAllocator#sweepStranded). */
+    int sweepCursor;
     /** Caches of dead threads whose pages this one took; their queues are drained with this one's. */
     final List<ThreadCache> adoptees = new ArrayList<>();
     /** Plain counters written by the owner only, read with getOpaque by snapshots. */

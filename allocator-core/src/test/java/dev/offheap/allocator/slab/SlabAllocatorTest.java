@@ -394,6 +394,14 @@ class SlabAllocatorTest {
         }
     }
 
+    @Test
+    void aRegionWithChunksLargerThanASegmentIsRefused() {
+        try (Region big = Region.builder().reserve(1L << 30).chunkSize(4L << 20).build()) {
+            var e = assertThrows(IllegalArgumentException.class, () -> SlabAllocator.builder().region(big).build());
+            assertEquals("region chunk must not exceed a slab segment of 2097152 bytes: chunkBytes=4194304", e.getMessage());
+        }
+    }
+
     private void assertUsable() {
         long h = slab.allocate(64);
         slab.segment(h).set(ValueLayout.JAVA_LONG, 56, 9L);
