@@ -155,8 +155,11 @@ public final class BlockAllocator implements AutoCloseable {
         }
     }
 
+    /** A watched block was found unreachable: report it once, and not again at close. */
     void reportLeak(LeakReport report, LeakTracker tracker) {
         tracked.remove(tracker);
+        liveBlocks.decrement();
+        liveBytes.add(-tracker.byteSize);
         leaks.addAndGet(report.blocks());
         LeakListener.deliver(listener, report);
     }
@@ -171,7 +174,7 @@ public final class BlockAllocator implements AutoCloseable {
         return level;
     }
 
-    /** {@return blocks made here and not closed (moved blocks count once)} */
+    /** {@return blocks made here and neither closed nor reported unreachable (a moved block counts once)} */
     public long liveBlocks() {
         return liveBlocks.sum();
     }

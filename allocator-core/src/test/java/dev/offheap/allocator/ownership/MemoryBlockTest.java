@@ -164,6 +164,10 @@ class MemoryBlockTest {
         assertTrue(named, "the allocation site names the allocating method");
         assertEquals(1, blocks.leaksReported());
         assertEquals(1, slab.snapshot().liveBlocks(), "the memory is reported, not freed");
+        assertEquals(0, blocks.liveBlocks());
+        blocks.close(); // reported once already: not again as outstanding
+        assertEquals(1, reports.size());
+        assertEquals(1, blocks.leaksReported());
     }
 
     @Test

@@ -274,6 +274,28 @@ class SlabAllocatorTest {
     }
 
     @Test
+    void pagesEmptiedByRemoteFreesGoBackWhenTheLiveOwnerNextRefills() throws Exception {
+        Region region = Region.builder().reserve(1L << 30).build();
+        try (SlabAllocator own = SlabAllocator.builder().region(region).build()) {
+            List<Long> handles = new ArrayList<>();
+            for (int i = 0; i < 3 * 1024; i++) {
+                handles.add(own.allocate(1024)); // two segments, this thread owns every page
+            }
+            assertEquals(2 * SegmentDescriptor.SEGMENT_BYTES, region.usedBytes());
+            Thread t = new Thread(() -> handles.forEach(own::free));
+            t.start();
+            t.join();
+            assertEquals(2 * SegmentDescriptor.SEGMENT_BYTES, region.usedBytes(), "nothing moves until the owner looks");
+            own.free(own.allocate(16)); // a refill of another class drains the remote frees
+            assertEquals(SegmentDescriptor.SEGMENT_BYTES, region.usedBytes());
+            assertEquals(0, own.snapshot().liveBlocks());
+            assertEquals(3 * 1024, own.snapshot().remoteFrees());
+        } finally {
+            region.close();
+        }
+    }
+
+    @Test
     void theCacheOfADeadThreadIsAdoptedAndItsEmptyPagesGiveBack() throws Exception {
         Region region = Region.builder().reserve(1L << 30).build();
         try (SlabAllocator own = SlabAllocator.builder().region(region).build()) {
