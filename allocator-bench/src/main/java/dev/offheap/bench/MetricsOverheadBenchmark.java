@@ -1,6 +1,7 @@
 package dev.offheap.bench;
 
 import dev.offheap.allocator.bump.BumpArena;
+import dev.offheap.allocator.slab.SlabAllocator;
 import dev.offheap.allocator.internal.StripedCounter;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -70,6 +71,28 @@ public class MetricsOverheadBenchmark {
         }
     }
 
+    /** A slab allocator; each benchmark thread uses its own thread cache. */
+    @State(Scope.Benchmark)
+    public static class Slab {
+        SlabAllocator slab;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            slab = SlabAllocator.builder().name("bench").reserve(1L << 30).zeroing(false).build();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            slab.close();
+        }
+
+        long allocateAndFree() {
+            long handle = slab.allocate(SIZE);
+            slab.free(handle);
+            return handle;
+        }
+    }
+
     /** Counters shared by every benchmark thread. */
     @State(Scope.Benchmark)
     public static class Counters {
@@ -93,6 +116,17 @@ public class MetricsOverheadBenchmark {
     @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Ddev.offheap.metrics.counting=false"})
     public long bumpNotCounting(Bump bump) {
         return bump.allocate();
+    }
+
+    @Benchmark
+    public long slabCounting(Slab slab) {
+        return slab.allocateAndFree();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Ddev.offheap.metrics.counting=false"})
+    public long slabNotCounting(Slab slab) {
+        return slab.allocateAndFree();
     }
 
     @Benchmark

@@ -11,6 +11,7 @@ import dev.offheap.allocator.LeakReport;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.internal.BlockChecks;
+import dev.offheap.allocator.internal.Counting;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
@@ -187,9 +188,11 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         page.live++;
         // release: publishes the zeroed block and its metadata to a thread that reads the state
         Page.STATE.setRelease(page.state, slot, (generation << 1) | 1);
-        long[] counters = cache.counters;
-        counters[ThreadCache.ALLOCATIONS]++;
-        counters[ThreadCache.CLASS_ALLOCATIONS + sizeClass]++;
+        if (Counting.ENABLED) {
+            long[] counters = cache.counters;
+            counters[ThreadCache.ALLOCATIONS]++;
+            counters[ThreadCache.CLASS_ALLOCATIONS + sizeClass]++;
+        }
         return Handles.pack(Handles.KIND_SLAB, generation, SegmentDescriptor.location(page.id, slot));
     }
 
@@ -235,8 +238,10 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             remoteFree(page, slot);
             counters[ThreadCache.REMOTE_FREES]++;
         }
-        counters[ThreadCache.FREES]++;
-        counters[ThreadCache.CLASS_FREES + page.sizeClass]++;
+        if (Counting.ENABLED) {
+            counters[ThreadCache.FREES]++;
+            counters[ThreadCache.CLASS_FREES + page.sizeClass]++;
+        }
         if (overrun != null) {
             throw overrun;
         }
