@@ -1,0 +1,54 @@
+package dev.offheap.bench.library;
+
+import dev.offheap.allocator.HandleAllocator;
+import dev.offheap.bench.peers.LongBlocks;
+import dev.offheap.bench.peers.RawMemory;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * This library's variant of every workload: a {@link HandleAllocator} seen only through its
+ * interface. A block is its {@code long} handle; its bytes are written through
+ * {@link HandleAllocator#segment}, as a user would.
+ *
+ * <p>Thread-safety is the wrapped allocator's.
+ */
+public final class HandleBlocks implements LongBlocks {
+    private final HandleAllocator allocator;
+
+    /**
+     * @param allocator the allocator, owned by this object from now on
+     */
+    public HandleBlocks(HandleAllocator allocator) {
+        this.allocator = allocator;
+    }
+
+    /**
+     * Opens {@link LibraryAllocators#open(String) LibraryAllocators.open(name)}.
+     *
+     * @param name the allocator's name
+     * @return a peer over a new allocator
+     * @throws UnsupportedOperationException if no allocator of that name is in this build
+     */
+    public static HandleBlocks open(String name) {
+        return new HandleBlocks(LibraryAllocators.open(name));
+    }
+
+    @Override
+    public long allocate(long byteSize) {
+        long handle = allocator.allocate(byteSize);
+        MemorySegment block = allocator.segment(handle);
+        RawMemory.touch(block.address(), byteSize);
+        return handle;
+    }
+
+    @Override
+    public void free(long block) {
+        allocator.free(block);
+    }
+
+    @Override
+    public void close() {
+        allocator.close();
+    }
+}
