@@ -46,7 +46,7 @@ public class FixedSizeBenchmark {
         return block;
     }
 
-    /** This library's bump arena, raw address path; rewinds every 16 MiB. */
+    /** This library's bump arena, raw address path; rewinds every 64 MiB. */
     @Benchmark
     public long libraryBump(Peers.Bump p) {
         long block = p.blocks.allocate(size);

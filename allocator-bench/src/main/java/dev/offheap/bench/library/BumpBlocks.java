@@ -13,8 +13,8 @@ import dev.offheap.bench.peers.RawMemory;
  * well under the window.
  */
 public final class BumpBlocks implements LongBlocks {
-    /** Bytes allocated before each rewind: 16 MiB, as for the slicing allocator. */
-    public static final long WINDOW_BYTES = 16L << 20;
+    /** Bytes allocated before each rewind: 64 MiB, as for the slicing allocator. */
+    public static final long WINDOW_BYTES = 64L << 20;
 
     private final BumpArena arena;
 

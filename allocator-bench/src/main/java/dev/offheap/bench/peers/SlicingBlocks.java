@@ -13,8 +13,8 @@ import java.lang.foreign.SegmentAllocator;
  * well under the window.
  */
 public final class SlicingBlocks implements ObjectBlocks<MemorySegment> {
-    /** The window: 16 MiB, faulted in when the peer is made. */
-    public static final long WINDOW_BYTES = 16L << 20;
+    /** The window: 64 MiB, faulted in when the peer is made. */
+    public static final long WINDOW_BYTES = 64L << 20;
 
     private final Arena backing = Arena.ofConfined();
     private final MemorySegment window = backing.allocate(WINDOW_BYTES, 4096);

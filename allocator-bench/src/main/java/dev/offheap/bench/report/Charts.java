@@ -100,6 +100,7 @@ public final class Charts {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("variant").yAxisTitle(unit.replace("/op", "") + " per op (log scale)").build();
         chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setYAxisMin(1.0);
         chart.getStyler().setXAxisLabelRotation(30);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         byPercentile.forEach((name, values) -> chart.addSeries(name, variants, values));

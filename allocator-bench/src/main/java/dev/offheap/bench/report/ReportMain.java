@@ -21,7 +21,7 @@ import java.util.Optional;
  * with score ± error, {@code -prof gc} bytes per operation and the ratio of each of this library's
  * variants to each row; the targets of DESIGN.md checked against the figures; the charts as PNG.
  *
- * <p>Usage: {@code ReportMain --jmh FILE [--rss FILE] [--out DIR] [--mode quick|full]}.
+ * <p>Usage: {@code ReportMain --jmh FILE [--jmh FILE ...] [--rss FILE] [--out DIR] [--mode quick|full]}.
  * Single-threaded.
  */
 public final class ReportMain {
@@ -30,20 +30,20 @@ public final class ReportMain {
     }
 
     public static void main(String[] args) throws IOException {
-        Path jmh = null;
+        List<Path> jmh = new ArrayList<>();
         Path rss = null;
         Path out = Path.of("bench-report");
         String mode = "quick";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--jmh" -> jmh = Path.of(args[++i]);
+                case "--jmh" -> jmh.add(Path.of(args[++i]));
                 case "--rss" -> rss = Path.of(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--mode" -> mode = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument: arg=" + args[i]);
             }
         }
-        if (jmh == null) {
+        if (jmh.isEmpty()) {
             throw new IllegalArgumentException("missing argument: --jmh FILE");
         }
         Path report = write(jmh, rss, out, mode);
@@ -53,25 +53,33 @@ public final class ReportMain {
     /**
      * Writes the report and its charts.
      *
-     * @param jmh  JMH's JSON result
+     * @param jmh  JMH's JSON results, read in order into one set of rows
      * @param rss  the fragmentation scenario's rows, or null / a missing file to leave them out
      * @param out  the directory to write into (made if missing)
      * @param mode "quick" or "full", for the header
      * @return the path of {@code REPORT.md}
      * @throws IOException if a file cannot be read or written
      */
-    public static Path write(Path jmh, Path rss, Path out, String mode) throws IOException {
+    public static Path write(List<Path> jmh, Path rss, Path out, String mode) throws IOException {
         Files.createDirectories(out);
-        List<BenchmarkResult> rows = JmhJson.read(jmh);
+        List<BenchmarkResult> rows = new ArrayList<>();
+        for (Path file : jmh) {
+            rows.addAll(JmhJson.read(file));
+        }
         List<RssAfterChurnMain.Row> rssRows = rss != null && Files.exists(rss)
                 ? List.of(new Gson().fromJson(Files.readString(rss), RssAfterChurnMain.Row[].class))
                 : List.of();
         StringBuilder md = new StringBuilder();
         md.append("# Benchmark report (").append(mode).append(" mode)\n\n");
         md.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
-        md.append("- JDK: ").append(JmhJson.jdkOf(jmh)).append('\n');
+        md.append("- JDK: ").append(JmhJson.jdkOf(jmh.get(0))).append('\n');
         md.append("- machine: ").append(machine()).append('\n');
-        md.append("- source: `").append(jmh.getFileName()).append("`\n\n");
+        md.append("- source: ").append(String.join(", ", jmh.stream().map(p -> "`" + p.getFileName() + "`").toList()))
+                .append("\n\n");
+        md.append("Variants missing from a table failed or were unavailable in this run (JMH's log says why; ")
+                .append("e.g. `Unsafe.allocateMemory` denied, or this library's `HandleAllocator` not in the build). ")
+                .append("Figures from a shared or busy machine are noisy: compare ratios within one run, ")
+                .append("and re-run in full mode on a quiet machine before quoting them.\n\n");
         md.append("Ratios are this library's variant ÷ the row's variant, taken side by side in one run. For time ")
                 .append("(ns/op) below 1 means the library is faster; for throughput (ops/us) above 1 does. ")
                 .append("± is JMH's 99.9% confidence half-width (blank with a single iteration). ")
