@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * (producer/consumer). The figure that counts is the {@code freed} counter: blocks that made the
  * whole trip (allocated, written, handed over, freed) per microsecond. When the queue is full the
  * producer allocates nothing and counts {@code full}; when it is empty the consumer counts
- * {@code empty}; both show which side is the bottleneck. Blocks still in the queue when the trial
+ * {@code empty}; both show which side is the bottleneck. Either side yields its core then: on an
+ * oversubscribed machine (more runnable threads than cores) a side that spins would burn its whole
+ * time slice while the other cannot run, and the figure would measure the scheduler. Blocks still in the queue when the trial
  * ends are not freed (the fork exits).
  */
 @BenchmarkMode(Mode.Throughput)
@@ -91,6 +93,7 @@ public class CrossThreadBenchmark {
     private static void produce(Handoff h, LongBlocks blocks, Counts c) {
         if (h.longs.isFull()) {
             c.full++;
+            Thread.yield(); // let the consumer have the core if the two share one
             return;
         }
         h.longs.offer(blocks.allocate(h.nextSize())); // cannot fail: only this thread fills the queue
@@ -100,6 +103,7 @@ public class CrossThreadBenchmark {
         long block = h.longs.poll();
         if (block == 0) {
             c.empty++;
+            Thread.yield(); // let the producer have the core if the two share one
             return;
         }
         blocks.free(block);
@@ -109,6 +113,7 @@ public class CrossThreadBenchmark {
     private static void produce(Handoff h, ObjectBlocks<?> blocks, Counts c) {
         if (h.objects.isFull()) {
             c.full++;
+            Thread.yield(); // let the consumer have the core if the two share one
             return;
         }
         h.objects.offer(blocks.allocate(h.nextSize()));
@@ -119,6 +124,7 @@ public class CrossThreadBenchmark {
         Object block = h.objects.poll();
         if (block == null) {
             c.empty++;
+            Thread.yield(); // let the producer have the core if the two share one
             return;
         }
         blocks.free((B) block);
