@@ -7,7 +7,8 @@
 # quick (default): a few minutes on 2 cores (1 fork, short iterations, a subset of the parameters).
 # full: every workload and parameter, 2 forks, the annotations' iterations: over an hour.
 # smoke: seconds; a handful of variants (used to refresh the report test's fixture).
-# BENCH_OUT=DIR writes somewhere else. Everything runs through ./mvnw on the JDK it selects.
+# BENCH_OUT=DIR writes somewhere else. BENCH_JVM_ARGS="-Djmh.ignoreLock=true" runs even when another
+# JMH holds /tmp/jmh.lock (figures then share the CPU with it: say so when quoting them). Everything runs through ./mvnw on the JDK it selects.
 set -euo pipefail
 mode="${1:-quick}"
 case "$mode" in
@@ -19,5 +20,5 @@ out="${BENCH_OUT:-$root/bench-report}"
 mkdir -p "$out"
 cd "$root"
 ./mvnw -B -q -pl allocator-bench -am -DskipTests -Pbench-suite package \
-  -Dbench.mode="$mode" -Dbench.out="$out" 2>&1 | tee "$out/run.log"
+  -Dbench.mode="$mode" -Dbench.out="$out" -Dbench.jvm.args="${BENCH_JVM_ARGS:-}" 2>&1 | tee "$out/run.log"
 echo "report: $out/REPORT.md"
