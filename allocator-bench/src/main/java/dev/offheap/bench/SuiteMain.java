@@ -77,8 +77,8 @@ public final class SuiteMain {
                 options.param("library", LibraryAllocators.NAMES.toArray(String[]::new));
             }
             switch (mode) {
-                case "quick" -> options.forks(1).warmupIterations(3).warmupTime(TimeValue.milliseconds(500))
-                        .measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
+                case "quick" -> options.forks(1).warmupIterations(2).warmupTime(TimeValue.milliseconds(400))
+                        .measurementIterations(2).measurementTime(TimeValue.milliseconds(400));
                 case "smoke" -> options.forks(1).warmupIterations(1).warmupTime(TimeValue.milliseconds(200))
                         .measurementIterations(2).measurementTime(TimeValue.milliseconds(200));
                 default -> options.forks(2);

@@ -38,7 +38,7 @@ public final class Charts {
      * @param rows     rows of one workload and mode, with a numeric {@code size} parameter
      * @param title    the chart's title
      * @param file     where to write the PNG (its name ends in {@code .png})
-     * @return false if there was nothing to draw (no file written)
+     * @return false if no variant has two sizes or more (no file written)
      * @throws IOException if the file cannot be written
      */
     public static boolean timeBySize(List<BenchmarkResult> rows, String title, Path file) throws IOException {
@@ -52,8 +52,8 @@ public final class Charts {
             unit = r.unit();
             series.computeIfAbsent(r.variant(), v -> new TreeMap<>()).put(Long.parseLong(size), r.score());
         }
-        if (series.isEmpty()) {
-            return false;
+        if (series.values().stream().allMatch(points -> points.size() < 2)) {
+            return false; // one size: a table says it better than a chart of dots
         }
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("block size (bytes)").yAxisTitle(unit + " (log scale, lower is better)").build();

@@ -21,7 +21,8 @@ import java.util.Optional;
  * with score ± error, {@code -prof gc} bytes per operation and the ratio of each of this library's
  * variants to each row; the targets of DESIGN.md checked against the figures; the charts as PNG.
  *
- * <p>Usage: {@code ReportMain --jmh FILE [--jmh FILE ...] [--rss FILE] [--out DIR] [--mode quick|full]}.
+ * <p>Usage: {@code ReportMain --jmh FILE [--jmh FILE ...] [--rss FILE] [--out DIR] [--mode quick|full]
+ * [--note TEXT]} (the note is printed under the header: where and how the figures were taken).
  * Single-threaded.
  */
 public final class ReportMain {
@@ -34,19 +35,21 @@ public final class ReportMain {
         Path rss = null;
         Path out = Path.of("bench-report");
         String mode = "quick";
+        String note = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--jmh" -> jmh.add(Path.of(args[++i]));
                 case "--rss" -> rss = Path.of(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--mode" -> mode = args[++i];
+                case "--note" -> note = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument: arg=" + args[i]);
             }
         }
         if (jmh.isEmpty()) {
             throw new IllegalArgumentException("missing argument: --jmh FILE");
         }
-        Path report = write(jmh, rss, out, mode);
+        Path report = write(jmh, rss, out, mode, note);
         System.out.println("wrote " + report.toAbsolutePath());
     }
 
@@ -61,6 +64,21 @@ public final class ReportMain {
      * @throws IOException if a file cannot be read or written
      */
     public static Path write(List<Path> jmh, Path rss, Path out, String mode) throws IOException {
+        return write(jmh, rss, out, mode, null);
+    }
+
+    /**
+     * Writes the report and its charts, with a note under the header.
+     *
+     * @param jmh  JMH's JSON results, read in order into one set of rows
+     * @param rss  the fragmentation scenario's rows, or null / a missing file to leave them out
+     * @param out  the directory to write into (made if missing)
+     * @param mode "quick" or "full", for the header
+     * @param note a paragraph on the conditions of the run, or null
+     * @return the path of {@code REPORT.md}
+     * @throws IOException if a file cannot be read or written
+     */
+    public static Path write(List<Path> jmh, Path rss, Path out, String mode, String note) throws IOException {
         Files.createDirectories(out);
         List<BenchmarkResult> rows = new ArrayList<>();
         for (Path file : jmh) {
@@ -74,6 +92,9 @@ public final class ReportMain {
         md.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
         md.append("- JDK: ").append(JmhJson.jdkOf(jmh.get(0))).append('\n');
         md.append("- machine: ").append(machine()).append('\n');
+        if (note != null) {
+            md.append("- note: ").append(note).append('\n');
+        }
         md.append("- source: ").append(String.join(", ", jmh.stream().map(p -> "`" + p.getFileName() + "`").toList()))
                 .append("\n\n");
         md.append("Variants missing from a table failed or were unavailable in this run (JMH's log says why; ")
