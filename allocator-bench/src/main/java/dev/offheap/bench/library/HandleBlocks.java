@@ -2,9 +2,9 @@ package dev.offheap.bench.library;
 
 import dev.offheap.allocator.HandleAllocator;
 import dev.offheap.bench.peers.LongBlocks;
-import dev.offheap.bench.peers.RawMemory;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * This library's variant of every workload: a {@link HandleAllocator} seen only through its
@@ -37,8 +37,11 @@ public final class HandleBlocks implements LongBlocks {
     @Override
     public long allocate(long byteSize) {
         long handle = allocator.allocate(byteSize);
+        // Written through the segment, bounds-checked, as a user would; the segment may be longer
+        // than asked (a size class), so the last byte asked for is written, as every peer does.
         MemorySegment block = allocator.segment(handle);
-        RawMemory.touch(block.address(), byteSize);
+        block.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+        block.set(ValueLayout.JAVA_BYTE, byteSize - 1, (byte) 1);
         return handle;
     }
 
