@@ -54,6 +54,14 @@ public class FixedSizeBenchmark {
         return block;
     }
 
+    /** This library's bump arena, segment path (like for like with the slicing allocator). */
+    @Benchmark
+    public MemorySegment libraryBumpSegment(Peers.BumpSegment p) {
+        MemorySegment block = p.blocks.allocate(size);
+        p.blocks.free(block);
+        return block;
+    }
+
     @Benchmark
     public MemorySegment slicingAllocator(Peers.Slicing p) {
         MemorySegment block = p.blocks.allocate(size);

@@ -1,6 +1,7 @@
 package dev.offheap.bench.state;
 
 import dev.offheap.bench.library.BumpBlocks;
+import dev.offheap.bench.library.BumpSegmentBlocks;
 import dev.offheap.bench.library.HandleBlocks;
 import dev.offheap.bench.peers.ArenaPerBlock;
 import dev.offheap.bench.peers.DirectByteBufferBlocks;
@@ -57,6 +58,22 @@ public final class Peers {
         @Setup(Level.Trial)
         public void open() {
             blocks = new BumpBlocks();
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            blocks.close();
+        }
+    }
+
+    /** This library's bump arena (confined, segment path). */
+    @State(Scope.Thread)
+    public static class BumpSegment {
+        public BumpSegmentBlocks blocks;
+
+        @Setup(Level.Trial)
+        public void open() {
+            blocks = new BumpSegmentBlocks();
         }
 
         @TearDown(Level.Trial)
