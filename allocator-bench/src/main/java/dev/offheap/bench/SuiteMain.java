@@ -5,7 +5,12 @@ import dev.offheap.bench.report.ReportMain;
 import dev.offheap.bench.rss.RssAfterChurnMain;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.VerboseMode;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -13,7 +18,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Runs the whole suite in one go and writes the report: the JMH workloads (in a few JMH runs, so
@@ -60,6 +68,7 @@ public final class SuiteMain {
             default -> throw new IllegalArgumentException("mode must be quick, full or smoke: mode=" + mode);
         };
         List<Path> results = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
         for (Run run : runs) {
             Path json = out.resolve("jmh-" + run.name() + ".json");
             ChainedOptionsBuilder options = new OptionsBuilder()
@@ -71,8 +80,10 @@ public final class SuiteMain {
             for (String[] param : run.params()) {
                 options.param(param[0], java.util.Arrays.copyOfRange(param, 1, param.length));
             }
+            List<String> excludes = new ArrayList<>();
             if (LibraryAllocators.NAMES.isEmpty()) {
                 options.exclude("\\.library$");
+                excludes.add("\\.library$");
             } else {
                 options.param("library", LibraryAllocators.NAMES.toArray(String[]::new));
             }
@@ -83,9 +94,20 @@ public final class SuiteMain {
                         .measurementIterations(2).measurementTime(TimeValue.milliseconds(200));
                 default -> options.forks(2);
             }
-            new Runner(options.build()).run();
+            Collection<RunResult> done = new Runner(options.build()).run();
             results.add(json);
+            // Benchmarks that were selected but produced no result failed (JMH's log says why).
+            Set<String> measured = new HashSet<>();
+            done.forEach(r -> measured.add(r.getParams().getBenchmark()));
+            for (BenchmarkListEntry entry : BenchmarkList.defaultList()
+                    .find(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT),
+                            run.includes(), excludes)) {
+                if (!measured.contains(entry.getUsername())) {
+                    missing.add(entry.getUsername());
+                }
+            }
         }
+        Files.write(out.resolve(ReportMain.FAILED_FILE), missing.stream().distinct().toList());
         Path rss = null;
         if (!mode.equals("smoke")) {
             rss = out.resolve("rss.json");

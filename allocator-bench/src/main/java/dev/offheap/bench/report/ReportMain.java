@@ -26,6 +26,8 @@ import java.util.Optional;
  * Single-threaded.
  */
 public final class ReportMain {
+    /** The file, in the output directory, where {@code SuiteMain} lists benchmarks that failed. */
+    public static final String FAILED_FILE = "failed.txt";
 
     private ReportMain() {
     }
@@ -106,6 +108,14 @@ public final class ReportMain {
                 .append("± is JMH's 99.9% confidence half-width (blank with a single iteration). ")
                 .append("B/op is `-prof gc`'s `gc.alloc.rate.norm`: Java heap garbage per operation.\n\n");
 
+        Path failed = out.resolve(FAILED_FILE);
+        List<String> failures = Files.exists(failed)
+                ? Files.readAllLines(failed).stream().filter(l -> !l.isBlank()).toList() : List.of();
+        if (!failures.isEmpty()) {
+            md.append("**Failed or unavailable in this run** (no figure; `run.log` has JMH's reason): ")
+                    .append(String.join(", ", failures.stream().map(f -> "`" + f.replace("dev.offheap.bench.", "")
+                            + "`").toList())).append("\n\n");
+        }
         Map<String, List<BenchmarkResult>> tables = new LinkedHashMap<>();
         for (BenchmarkResult r : rows) {
             tables.computeIfAbsent(r.tableKey(), k -> new ArrayList<>()).add(r);

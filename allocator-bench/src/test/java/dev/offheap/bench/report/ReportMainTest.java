@@ -40,6 +40,8 @@ class ReportMainTest {
     static void writeReport() throws IOException, URISyntaxException {
         fixture = resource("/report/jmh-smoke.json");
         rss = resource("/report/rss-smoke.json");
+        // As SuiteMain writes it when a selected benchmark produced no result.
+        Files.writeString(out.resolve(ReportMain.FAILED_FILE), "dev.offheap.bench.FixedSizeBenchmark.unsafe\n");
         Path written = ReportMain.write(List.of(fixture), rss, out, "smoke");
         assertEquals(out.resolve("REPORT.md"), written);
         report = Files.readString(written);
@@ -150,6 +152,12 @@ class ReportMainTest {
         assertTrue(report.contains("- bump 64 B ≤ 1.0× slicingAllocator: " + ReportMain.format(ratio) + "× "
                 + (ratio <= 1.0 ? "(met)" : "(**missed**)")), report);
         assertTrue(report.contains("- slab 64 B alloc+free ≤ 0.3× malloc, ≤ 0.15× Netty pooled, 0 B/op: not measured"));
+    }
+
+    @Test
+    void failedBenchmarksAreListed() {
+        assertTrue(report.contains("**Failed or unavailable in this run** (no figure; `run.log` has JMH's reason): "
+                + "`FixedSizeBenchmark.unsafe`"), report);
     }
 
     @Test
