@@ -1,0 +1,33 @@
+package dev.offheap.bench.peers;
+
+/**
+ * A benchmark peer whose blocks are named by a {@code long} (an address or a handle), so that
+ * allocating and freeing one makes no Java garbage of its own.
+ *
+ * <p>Thread-safety is each implementation's own: see its javadoc. Every implementation does the
+ * same work per block: {@link #allocate} gets {@code byteSize} bytes and writes their first and last
+ * byte (so the block is really there, and memory that was never touched is faulted in), and
+ * {@link #free} gives the block back the way that peer's users do.
+ */
+public interface LongBlocks extends AutoCloseable {
+
+    /**
+     * Allocates a block of {@code byteSize} bytes and writes its first and last byte.
+     *
+     * @param byteSize the block's size in bytes, at least 1
+     * @return the block: an address or a handle, never 0
+     * @throws OutOfMemoryError if the peer has no memory left
+     */
+    long allocate(long byteSize);
+
+    /**
+     * Gives back a block returned by {@link #allocate}.
+     *
+     * @param block the block, not yet freed
+     */
+    void free(long block);
+
+    /** Releases what the peer holds; blocks still live are lost. Idempotent. */
+    @Override
+    void close();
+}

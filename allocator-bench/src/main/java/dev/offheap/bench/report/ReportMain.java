@@ -1,0 +1,259 @@
+package dev.offheap.bench.report;
+
+import com.google.gson.Gson;
+import dev.offheap.bench.rss.RssAfterChurnMain;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Writes {@code REPORT.md} and the charts from a JMH JSON result (and, when present, the
+ * fragmentation scenario's {@code rss.json}): one Markdown table per workload and parameter set
+ * with score ± error, {@code -prof gc} bytes per operation and the ratio of each of this library's
+ * variants to each row; the targets of DESIGN.md checked against the figures; the charts as PNG.
+ *
+ * <p>Usage: {@code ReportMain --jmh FILE [--jmh FILE ...] [--rss FILE] [--out DIR] [--mode quick|full]
+ * [--note TEXT]} (the note is printed under the header: where and how the figures were taken).
+ * Single-threaded.
+ */
+public final class ReportMain {
+    /** The file, in the output directory, where {@code SuiteMain} lists benchmarks that failed. */
+    public static final String FAILED_FILE = "failed.txt";
+
+    private ReportMain() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        List<Path> jmh = new ArrayList<>();
+        Path rss = null;
+        Path out = Path.of("bench-report");
+        String mode = "quick";
+        String note = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--jmh" -> jmh.add(Path.of(args[++i]));
+                case "--rss" -> rss = Path.of(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--mode" -> mode = args[++i];
+                case "--note" -> note = args[++i];
+                default -> throw new IllegalArgumentException("unknown argument: arg=" + args[i]);
+            }
+        }
+        if (jmh.isEmpty()) {
+            throw new IllegalArgumentException("missing argument: --jmh FILE");
+        }
+        Path report = write(jmh, rss, out, mode, note);
+        System.out.println("wrote " + report.toAbsolutePath());
+    }
+
+    /**
+     * Writes the report and its charts.
+     *
+     * @param jmh  JMH's JSON results, read in order into one set of rows
+     * @param rss  the fragmentation scenario's rows, or null / a missing file to leave them out
+     * @param out  the directory to write into (made if missing)
+     * @param mode "quick" or "full", for the header
+     * @return the path of {@code REPORT.md}
+     * @throws IOException if a file cannot be read or written
+     */
+    public static Path write(List<Path> jmh, Path rss, Path out, String mode) throws IOException {
+        return write(jmh, rss, out, mode, null);
+    }
+
+    /**
+     * Writes the report and its charts, with a note under the header.
+     *
+     * @param jmh  JMH's JSON results, read in order into one set of rows
+     * @param rss  the fragmentation scenario's rows, or null / a missing file to leave them out
+     * @param out  the directory to write into (made if missing)
+     * @param mode "quick" or "full", for the header
+     * @param note a paragraph on the conditions of the run, or null
+     * @return the path of {@code REPORT.md}
+     * @throws IOException if a file cannot be read or written
+     */
+    public static Path write(List<Path> jmh, Path rss, Path out, String mode, String note) throws IOException {
+        Files.createDirectories(out);
+        List<BenchmarkResult> rows = new ArrayList<>();
+        for (Path file : jmh) {
+            rows.addAll(JmhJson.read(file));
+        }
+        List<RssAfterChurnMain.Row> rssRows = rss != null && Files.exists(rss)
+                ? List.of(new Gson().fromJson(Files.readString(rss), RssAfterChurnMain.Row[].class))
+                : List.of();
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmark report (").append(mode).append(" mode)\n\n");
+        md.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
+        md.append("- JDK: ").append(JmhJson.jdkOf(jmh.get(0))).append('\n');
+        md.append("- machine: ").append(machine()).append('\n');
+        if (note != null) {
+            md.append("- note: ").append(note).append('\n');
+        }
+        md.append("- source: ").append(String.join(", ", jmh.stream().map(p -> "`" + p.getFileName() + "`").toList()))
+                .append("\n\n");
+        md.append("Variants missing from a table failed or were unavailable in this run (JMH's log says why; ")
+                .append("e.g. `Unsafe.allocateMemory` denied, or this library's `HandleAllocator` not in the build). ")
+                .append("Figures from a shared or busy machine are noisy: compare ratios within one run, ")
+                .append("and re-run in full mode on a quiet machine before quoting them.\n\n");
+        md.append("Ratios are this library's variant ÷ the row's variant, taken side by side in one run. For time ")
+                .append("(ns/op) below 1 means the library is faster; for throughput (ops/us) above 1 does. ")
+                .append("± is JMH's 99.9% confidence half-width (blank with a single iteration). ")
+                .append("B/op is `-prof gc`'s `gc.alloc.rate.norm`: Java heap garbage per operation.\n\n");
+
+        Path failed = out.resolve(FAILED_FILE);
+        List<String> failures = Files.exists(failed)
+                ? Files.readAllLines(failed).stream().filter(l -> !l.isBlank()).toList() : List.of();
+        if (!failures.isEmpty()) {
+            md.append("**Failed or unavailable in this run** (no figure; `run.log` has JMH's reason): ")
+                    .append(String.join(", ", failures.stream().map(f -> "`" + f.replace("dev.offheap.bench.", "")
+                            + "`").toList())).append("\n\n");
+        }
+        Map<String, List<BenchmarkResult>> tables = new LinkedHashMap<>();
+        for (BenchmarkResult r : rows) {
+            tables.computeIfAbsent(r.tableKey(), k -> new ArrayList<>()).add(r);
+        }
+        md.append(Targets.section(rows, rssRows)).append('\n');
+
+        md.append("## Charts\n\n");
+        Map<String, List<BenchmarkResult>> bySizeCharts = new LinkedHashMap<>();
+        for (BenchmarkResult r : rows) {
+            if (r.params().containsKey("size") && !r.mode().equals("sample")) {
+                bySizeCharts.computeIfAbsent(r.workload() + "-" + r.mode() + "-t" + r.threads(),
+                        k -> new ArrayList<>()).add(r);
+            }
+        }
+        for (var e : bySizeCharts.entrySet()) {
+            String name = e.getKey() + ".png";
+            BenchmarkResult first = e.getValue().get(0);
+            String title = first.workload() + ": " + first.unit() + " by block size"
+                    + (first.threads() > 1 ? " (" + first.threads() + " threads)" : "");
+            if (Charts.timeBySize(e.getValue(), title, out.resolve(name))) {
+                md.append("![").append(title).append("](").append(name).append(")\n\n");
+            }
+        }
+        for (var e : tables.entrySet()) {
+            if (!e.getValue().get(0).mode().equals("sample")) {
+                continue;
+            }
+            String name = fileName(e.getKey()) + ".png";
+            String title = "p50 / p99 / p99.9: " + e.getKey();
+            if (Charts.percentiles(e.getValue(), title, out.resolve(name))) {
+                md.append("![").append(title).append("](").append(name).append(")\n\n");
+            }
+        }
+
+        md.append("## Tables\n\n");
+        for (var e : tables.entrySet()) {
+            md.append(table(e.getKey(), e.getValue()));
+        }
+        if (!rssRows.isEmpty()) {
+            md.append(rssTable(rssRows));
+        }
+        Path report = out.resolve("REPORT.md");
+        Files.writeString(report, md.toString());
+        return report;
+    }
+
+    static String fileName(String tableKey) {
+        return tableKey.replaceAll("[^A-Za-z0-9=.-]+", "-").replaceAll("-+$", "");
+    }
+
+    /** One Markdown table: a row per variant, a ratio column per library variant. */
+    static String table(String key, List<BenchmarkResult> rows) {
+        List<BenchmarkResult> ordered = new ArrayList<>();
+        rows.stream().filter(BenchmarkResult::isLibrary).forEach(ordered::add);
+        rows.stream().filter(r -> !r.isLibrary()).forEach(ordered::add);
+        List<BenchmarkResult> libraries = ordered.stream().filter(BenchmarkResult::isLibrary).toList();
+        boolean sample = rows.get(0).mode().equals("sample");
+        StringBuilder md = new StringBuilder("### ").append(key).append("\n\n| variant | score | ± error | unit | B/op |");
+        if (sample) {
+            md.append(" p50 | p99 | p99.9 |");
+        }
+        for (BenchmarkResult lib : libraries) {
+            md.append(' ').append(lib.variant()).append(" ÷ row |");
+        }
+        md.append("\n|---|---:|---:|---|---:|");
+        md.append(sample ? "---:|---:|---:|" : "");
+        md.append("---:|".repeat(libraries.size())).append('\n');
+        for (BenchmarkResult r : ordered) {
+            md.append("| ").append(r.isLibrary() ? "**" + r.variant() + "**" : r.variant())
+                    .append(" | ").append(format(r.score()))
+                    .append(" | ").append(Double.isNaN(r.error()) ? "" : format(r.error()))
+                    .append(" | ").append(r.unit())
+                    .append(" | ").append(Double.isNaN(r.gcBytesPerOp()) ? "" : format(r.gcBytesPerOp()))
+                    .append(" |");
+            if (sample) {
+                for (String p : List.of("50.0", "99.0", "99.9")) {
+                    Double v = r.percentiles().get(p);
+                    md.append(' ').append(v == null ? "" : format(v)).append(" |");
+                }
+            }
+            for (BenchmarkResult lib : libraries) {
+                md.append(' ').append(r == lib ? "1" : format(ratio(lib, r))).append(" |");
+            }
+            md.append('\n');
+        }
+        return md.append('\n').toString();
+    }
+
+    /** {@return {@code library.score / peer.score}; NaN if either is missing or zero} */
+    static double ratio(BenchmarkResult library, BenchmarkResult peer) {
+        if (Double.isNaN(library.score()) || Double.isNaN(peer.score()) || peer.score() == 0) {
+            return Double.NaN;
+        }
+        return library.score() / peer.score();
+    }
+
+    static String format(double v) {
+        if (Double.isNaN(v)) {
+            return "n/a";
+        }
+        double a = Math.abs(v);
+        String pattern = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f";
+        return String.format(Locale.ROOT, pattern, v);
+    }
+
+    static String rssTable(List<RssAfterChurnMain.Row> rows) {
+        StringBuilder md = new StringBuilder("### Resident memory after churn (RssAfterChurnMain, one JVM per peer)\n\n");
+        md.append("| peer | live MiB | RSS before MiB | after churn MiB | after idle MiB | added RSS ÷ live |\n");
+        md.append("|---|---:|---:|---:|---:|---:|\n");
+        for (RssAfterChurnMain.Row r : rows) {
+            if (r.error() != null) {
+                md.append("| ").append(r.peer()).append(" | unavailable: ").append(r.error().replace('|', '/'))
+                        .append(" | | | | |\n");
+                continue;
+            }
+            md.append("| ").append(r.peer()).append(" | ").append(format(r.liveBytes() / 1048576.0))
+                    .append(" | ").append(format(r.rssBefore() / 1048576.0))
+                    .append(" | ").append(format(r.rssAfterChurn() / 1048576.0))
+                    .append(" | ").append(format(r.rssAfterIdle() / 1048576.0))
+                    .append(" | ").append(format(r.addedPerLiveByte())).append(" |\n");
+        }
+        return md.append("\nThe `control` row runs the same loop with no memory behind the blocks: its growth is ")
+                .append("the JVM's own (JIT, bookkeeping) and is part of every other row too.\n\n").toString();
+    }
+
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            Optional<String> model = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name")).findFirst();
+            if (model.isPresent()) {
+                cpu = model.get().substring(model.get().indexOf(':') + 1).trim();
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: the OS name below still says where it ran
+        }
+        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name")
+                + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch")
+                + " (as seen by the report generator)";
+    }
+}

@@ -1,0 +1,292 @@
+package dev.offheap.bench.rss;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.offheap.bench.SizeTable;
+import dev.offheap.bench.library.HandleBlocks;
+import dev.offheap.bench.library.LibraryAllocators;
+import dev.offheap.bench.peers.ArenaPerBlock;
+import dev.offheap.bench.peers.DirectByteBufferBlocks;
+import dev.offheap.bench.peers.HeapBlocks;
+import dev.offheap.bench.peers.JemallocBlocks;
+import dev.offheap.bench.peers.LongBlocks;
+import dev.offheap.bench.peers.MallocBlocks;
+import dev.offheap.bench.peers.NettyBlocks;
+import dev.offheap.bench.peers.ObjectBlocks;
+import dev.offheap.bench.peers.UnsafeBlocks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The fragmentation scenario: resident memory of the whole process per live byte after churn, for
+ * this library and each peer, each in a JVM of its own (so one allocator's retained memory does not
+ * count against another). In each child: note the process's RSS ({@code VmRSS} of
+ * {@code /proc/self/status}); fill a live set of random sizes (16 B – 64 KiB, fixed seed) up to
+ * {@code --live-mib}; churn it (free a random block, allocate a new one) four times over; free nine
+ * blocks in ten, in random order; note RSS; idle {@code --idle-ms} (the library's decay gives
+ * memory back then; the GC runs once for the peers freed by it); note RSS again. Prints a table and
+ * writes the rows as JSON for the report.
+ *
+ * <p>Usage: {@code RssAfterChurnMain [--out bench-report/rss.json] [--live-mib 64] [--idle-ms 2000]};
+ * {@code --peer NAME} runs one child's measurement and prints one JSON row. Single-threaded.
+ */
+public final class RssAfterChurnMain {
+
+    /** One measurement; bytes throughout. */
+    public record Row(String peer, long liveBytes, long rssBefore, long rssAfterChurn, long rssAfterIdle,
+                      String error) {
+        /** {@return resident bytes the allocation added, after idle, per live byte} */
+        public double addedPerLiveByte() {
+            return (double) (rssAfterIdle - rssBefore) / liveBytes;
+        }
+    }
+
+    private RssAfterChurnMain() {
+    }
+
+    /** The peers measured: every one that can free a single block. */
+    static List<String> peers() {
+        List<String> peers = new ArrayList<>();
+        for (String name : LibraryAllocators.NAMES) {
+            peers.add("library:" + name);
+        }
+        peers.addAll(List.of("control", "malloc", "jemalloc", "unsafe", "arenaPerBlock", "directByteBuffer", "nettyPooled",
+                "nettyAdaptive", "heap"));
+        return peers;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String out = "bench-report/rss.json";
+        String peer = null;
+        long liveMib = 64;
+        long idleMs = 2000;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out" -> out = args[++i];
+                case "--peer" -> peer = args[++i];
+                case "--live-mib" -> liveMib = Long.parseLong(args[++i]);
+                case "--idle-ms" -> idleMs = Long.parseLong(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument: arg=" + args[i]);
+            }
+        }
+        Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        if (peer != null) {
+            System.out.println("ROW " + new Gson().toJson(measure(peer, liveMib << 20, idleMs)));
+            return;
+        }
+        List<Row> rows = new ArrayList<>();
+        for (String name : peers()) {
+            rows.add(runChild(name, liveMib, idleMs));
+        }
+        System.out.printf("%-20s %12s %12s %12s %12s %10s%n", "peer", "live MiB", "RSS before", "after churn",
+                "after idle", "added/live");
+        for (Row r : rows) {
+            if (r.error() != null) {
+                System.out.printf("%-20s unavailable: %s%n", r.peer(), r.error());
+            } else {
+                System.out.printf("%-20s %12.1f %12.1f %12.1f %12.1f %10.2f%n", r.peer(), mib(r.liveBytes()),
+                        mib(r.rssBefore()), mib(r.rssAfterChurn()), mib(r.rssAfterIdle()), r.addedPerLiveByte());
+            }
+        }
+        Path path = Path.of(out);
+        if (path.getParent() != null) {
+            Files.createDirectories(path.getParent());
+        }
+        Files.writeString(path, gson.toJson(rows));
+        System.out.println("wrote " + path.toAbsolutePath());
+    }
+
+    private static double mib(long bytes) {
+        return bytes / 1048576.0;
+    }
+
+    /** Runs one peer's measurement in a fresh JVM with the benchmarks' flags. */
+    private static Row runChild(String peer, long liveMib, long idleMs) throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m",
+                "-Dio.netty.leakDetection.level=disabled", "-cp", System.getProperty("java.class.path"),
+                RssAfterChurnMain.class.getName(), "--peer", peer, "--live-mib", Long.toString(liveMib),
+                "--idle-ms", Long.toString(idleMs));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Row row = null;
+        StringBuilder log = new StringBuilder();
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (line.startsWith("ROW ")) {
+                    row = new Gson().fromJson(line.substring(4), Row.class);
+                } else {
+                    log.append(line).append('\n');
+                }
+            }
+        }
+        int exit = process.waitFor();
+        if (row == null) {
+            String why = log.toString().lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("exit " + exit);
+            return new Row(peer, 0, 0, 0, 0, why);
+        }
+        return row;
+    }
+
+    /** Reads {@code VmRSS} from {@code /proc/self/status}, in bytes. */
+    static long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                String kib = line.substring("VmRSS:".length()).trim().split("\\s+")[0];
+                return Long.parseLong(kib) * 1024;
+            }
+        }
+        throw new IOException("no VmRSS line in /proc/self/status");
+    }
+
+    private static Row measure(String peer, long liveTarget, long idleMs) throws Exception {
+        try {
+            if (peer.startsWith("library:")) {
+                try (HandleBlocks blocks = HandleBlocks.open(peer.substring("library:".length()))) {
+                    return churnLongs(peer, blocks, liveTarget, idleMs);
+                }
+            }
+            return switch (peer) {
+                case "control" -> churnLongs(peer, new NoMemory(), liveTarget, idleMs);
+                case "malloc" -> churnLongs(peer, new MallocBlocks(), liveTarget, idleMs);
+                case "jemalloc" -> churnLongs(peer, new JemallocBlocks(), liveTarget, idleMs);
+                case "unsafe" -> churnLongs(peer, new UnsafeBlocks(), liveTarget, idleMs);
+                case "arenaPerBlock" -> churnObjects(peer, ArenaPerBlock.confined(), liveTarget, idleMs);
+                case "directByteBuffer" -> churnObjects(peer, new DirectByteBufferBlocks(), liveTarget, idleMs);
+                case "nettyPooled" -> churnObjects(peer, NettyBlocks.pooled(), liveTarget, idleMs);
+                case "nettyAdaptive" -> churnObjects(peer, NettyBlocks.adaptive(), liveTarget, idleMs);
+                case "heap" -> churnObjects(peer, new HeapBlocks(), liveTarget, idleMs);
+                default -> throw new IllegalArgumentException("unknown peer: peer=" + peer);
+            };
+        } catch (RuntimeException | LinkageError e) {
+            return new Row(peer, 0, 0, 0, 0, e.toString());
+        }
+    }
+
+    private static Row churnLongs(String peer, LongBlocks blocks, long liveTarget, long idleMs) throws Exception {
+        SizeTable sizes = new SizeTable(16, 64 << 10, 0x5EED_0005L);
+        SplittableRandom random = new SplittableRandom(0x5EED_0006L);
+        blocks.free(blocks.allocate(64)); // load the peer before the first reading
+        long rssBefore = residentBytes();
+        List<long[]> live = new ArrayList<>(); // {block, size}
+        long liveBytes = 0;
+        while (liveBytes < liveTarget) {
+            long size = sizes.next();
+            live.add(new long[] {blocks.allocate(size), size});
+            liveBytes += size;
+        }
+        for (int i = 0, n = live.size() * 4; i < n; i++) {
+            int slot = random.nextInt(live.size());
+            long[] old = live.get(slot);
+            blocks.free(old[0]);
+            long size = sizes.next();
+            live.set(slot, new long[] {blocks.allocate(size), size});
+            liveBytes += size - old[1];
+        }
+        java.util.Collections.shuffle(live, new java.util.Random(0x5EED_0007L));
+        List<long[]> kept = new ArrayList<>();
+        for (int i = 0; i < live.size(); i++) {
+            if (i % 10 == 0) {
+                kept.add(live.get(i));
+            } else {
+                blocks.free(live.get(i)[0]);
+                liveBytes -= live.get(i)[1];
+            }
+        }
+        long rssAfterChurn = residentBytes();
+        idle(idleMs, false);
+        long rssAfterIdle = residentBytes();
+        for (long[] block : kept) {
+            blocks.free(block[0]);
+        }
+        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, null);
+    }
+
+    private static <B> Row churnObjects(String peer, ObjectBlocks<B> blocks, long liveTarget, long idleMs)
+            throws Exception {
+        SizeTable sizes = new SizeTable(16, 64 << 10, 0x5EED_0005L);
+        SplittableRandom random = new SplittableRandom(0x5EED_0006L);
+        blocks.free(blocks.allocate(64));
+        long rssBefore = residentBytes();
+        List<B> live = new ArrayList<>();
+        List<Long> liveSizes = new ArrayList<>();
+        long liveBytes = 0;
+        while (liveBytes < liveTarget) {
+            long size = sizes.next();
+            live.add(blocks.allocate(size));
+            liveSizes.add(size);
+            liveBytes += size;
+        }
+        for (int i = 0, n = live.size() * 4; i < n; i++) {
+            int slot = random.nextInt(live.size());
+            blocks.free(live.get(slot));
+            long size = sizes.next();
+            live.set(slot, blocks.allocate(size));
+            liveBytes += size - liveSizes.set(slot, size);
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < live.size(); i++) {
+            order.add(i);
+        }
+        java.util.Collections.shuffle(order, new java.util.Random(0x5EED_0007L));
+        List<B> kept = new ArrayList<>();
+        for (int k = 0; k < order.size(); k++) {
+            int i = order.get(k);
+            if (k % 10 == 0) {
+                kept.add(live.get(i));
+            } else {
+                blocks.free(live.get(i));
+                liveBytes -= liveSizes.get(i);
+            }
+            live.set(i, null);
+        }
+        long rssAfterChurn = residentBytes();
+        idle(idleMs, blocks instanceof HeapBlocks);
+        long rssAfterIdle = residentBytes();
+        for (B block : kept) {
+            blocks.free(block);
+        }
+        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, null);
+    }
+
+    /**
+     * Idles as a quiet service would. Only the heap peer, whose blocks the GC frees, gets a
+     * {@code System.gc()}: a full GC itself adds resident pages (marking bitmaps), which would
+     * otherwise be charged to allocators that never needed it.
+     */
+    private static void idle(long idleMs, boolean gc) throws InterruptedException {
+        if (gc) {
+            System.gc();
+        }
+        Thread.sleep(idleMs);
+    }
+
+    /**
+     * The control row: the same loop and bookkeeping with no memory behind the blocks, so the JVM's
+     * own growth during the run (JIT, metaspace, the bookkeeping lists) can be read off.
+     */
+    private static final class NoMemory implements LongBlocks {
+        private long next = 1;
+
+        @Override
+        public long allocate(long byteSize) {
+            return next++;
+        }
+
+        @Override
+        public void free(long block) {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
