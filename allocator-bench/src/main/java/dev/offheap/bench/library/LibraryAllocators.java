@@ -1,7 +1,9 @@
 package dev.offheap.bench.library;
 
 import dev.offheap.allocator.HandleAllocator;
+import dev.offheap.allocator.facade.OffHeap;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -13,11 +15,17 @@ import java.util.List;
  */
 public final class LibraryAllocators {
     /**
-     * The names {@link #open} knows, in the order the report lists them. Empty until the slab and
-     * free-list allocators are merged: then add {@code "slab"} and {@code "tlsf"} here and to the
-     * {@code @Param} of {@code LibraryState}.
+     * The names {@link #open} knows, in the order the report lists them: {@code offheap}, the
+     * façade a service uses, which serves 64 B and 1 KiB from the slab, 256 KiB from the TLSF free
+     * list, and random sizes from both.
      */
-    public static final List<String> NAMES = List.of();
+    public static final List<String> NAMES = List.of("offheap");
+
+    /**
+     * Decay of the benchmarked allocator: 1 s, so the resident-memory scenario (which idles 2 s in
+     * quick mode) sees memory given back, as a service with that setting would.
+     */
+    static final Duration DECAY = Duration.ofSeconds(1);
 
     private LibraryAllocators() {
     }
@@ -31,9 +39,9 @@ public final class LibraryAllocators {
      */
     public static HandleAllocator open(String name) {
         switch (name) {
-            // On merge, one line per allocator, e.g.:
-            // case "slab": return SlabAllocator.builder().name("bench-slab").build();
-            // case "tlsf": return TlsfAllocator.builder().name("bench-tlsf").build();
+            // Zeroing off: malloc, jemalloc, Netty and Unsafe hand out old bytes too (equal work).
+            case "offheap":
+                return OffHeap.builder().name("bench-offheap").zeroing(false).decay(DECAY).build();
             default:
                 throw new UnsupportedOperationException(
                         "library allocator not in this build: name=" + name + ", known=" + NAMES);

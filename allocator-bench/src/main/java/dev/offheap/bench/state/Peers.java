@@ -35,7 +35,7 @@ public final class Peers {
     @State(Scope.Benchmark)
     public static class Library {
         /** Which allocator of this library; see {@code LibraryAllocators.NAMES}. */
-        @Param({"slab"})
+        @Param({"offheap"})
         public String library;
         public HandleBlocks blocks;
 
