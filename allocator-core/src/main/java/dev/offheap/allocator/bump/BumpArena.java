@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * twice.
  *
  * <p>Growth: when a span is full the arena takes a new one from the region, twice as long as the
- * last (up to {@value #MAX_GROWTH_BYTES} bytes) or as long as the request needs; the unused tail of
+ * last (up to {@value #MAX_GROWTH_BYTES} bytes) or as long as the request needs; if the region
+ * refuses the doubled span, the arena asks for just what the request needs. The unused tail of
  * the old span is skipped. Spans are kept across {@code reset} and reused in order, so a reset
  * arena allocates again without asking the region.
  *
@@ -211,7 +212,18 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable {
             }
             long last = spanCount == 0 ? 0 : spans[spanCount - 1].byteSize();
             long want = Math.max(byteSize, Math.min(Math.max(2 * last, region.chunkBytes()), MAX_GROWTH_BYTES));
-            Span span = region.acquire(Math.min(want, maxSpanBytes)); // may throw: nothing changed yet
+            Span span; // acquire may throw: nothing has changed yet
+            try {
+                span = region.acquire(Math.min(want, maxSpanBytes));
+            } catch (OutOfOffHeapMemoryException doubledRefused) {
+                long need = Math.max(byteSize, region.chunkBytes());
+                if (want <= need) {
+                    throw doubledRefused;
+                }
+                // Growth is a heuristic: when the limit or the reservation refuses the doubled
+                // span, the span this request needs may still fit.
+                span = region.acquire(Math.min(need, maxSpanBytes));
+            }
             if (spanCount == spans.length) {
                 spans = Arrays.copyOf(spans, spanCount * 2);
                 dirtyEnd = Arrays.copyOf(dirtyEnd, spanCount * 2);

@@ -163,6 +163,23 @@ class BumpArenaTest {
     }
 
     @Test
+    void whenTheLimitRefusesADoubledSpanTheArenaFallsBackToTheSpanTheRequestNeeds() {
+        long chunk = 64 << 10;
+        try (Region region = Region.builder().reserve(64 * chunk).chunkSize(chunk).limit(8 * chunk).build();
+             BumpArena arena = BumpArena.ofConfined(region)) {
+            arena.allocate(chunk, 8);           // span of 1 chunk
+            arena.allocate(chunk, 8);           // span of 2 chunks, half used
+            arena.allocate(2 * chunk, 8);       // span of 4 chunks, half used: 7 committed, limit 8
+            arena.allocate(2 * chunk, 8);       // fills it
+            // The next doubled span (8 chunks) does not fit under the limit, one chunk does.
+            MemorySegment block = arena.allocate(100, 8);
+            assertEquals(100, block.byteSize());
+            assertEquals(8 * chunk, region.committedBytes());
+            assertThrows(OutOfOffHeapMemoryException.class, () -> arena.allocate(chunk, 8), "now the limit is really reached");
+        }
+    }
+
+    @Test
     void aLimitOnTheRegionBoundsTheArena() {
         try (Region region = Region.builder().name("capped").limit(4 * MiB).build();
              BumpArena arena = BumpArena.ofConfined(region)) {
