@@ -23,7 +23,10 @@ final class RegionWorkload implements SoakWorkload {
     /** Spans one worker holds at most: the limit is pressed by bursts, not by steady growth. */
     private static final int MAX_HELD = 6;
 
-    private final Region region = Region.builder().name("soak-region").limit(256L << 20)
+    /** Spans waiting in the hand-over queue at most; unbounded, it would drift like a random walk. */
+    private static final int MAX_HANDED_OVER = 16;
+
+    private final Region region = Region.builder().name("soak-region").limit(96L << 20)
             .decay(Duration.ofMillis(100)).build();
     private final ConcurrentLinkedQueue<Held> handedOver = new ConcurrentLinkedQueue<>();
 
@@ -53,7 +56,7 @@ final class RegionWorkload implements SoakWorkload {
                     }
                 } else if (dice < 75 && !mine.isEmpty()) {
                     release(mine.remove(random.nextInt(mine.size())));
-                } else if (dice < 85 && !mine.isEmpty()) {
+                } else if (dice < 85 && !mine.isEmpty() && handedOver.size() < MAX_HANDED_OVER) {
                     handedOver.add(mine.remove(random.nextInt(mine.size())));
                 } else if (dice < 95) {
                     Held other = handedOver.poll();
