@@ -15,8 +15,8 @@ public final class Workloads {
     public static List<SoakWorkload> all() {
         return List.of(
                 new RegionWorkload(),
-                new BumpWorkload()
-                // the slab and free-list workloads join here
+                new BumpWorkload(),
+                new OffHeapWorkload()
         );
     }
 }
