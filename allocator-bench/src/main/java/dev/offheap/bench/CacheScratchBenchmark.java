@@ -71,8 +71,9 @@ public class CacheScratchBenchmark {
             blocks.free(h.take(blocks, me.index));
         }
         long block = blocks.allocate(BLOCK_BYTES);
+        long address = blocks.address(block); // a handle is not an address
         for (int i = 0; i < WRITES; i++) {
-            BYTE.setOpaque(EVERYTHING, block + (i & (BLOCK_BYTES - 1)), (byte) i);
+            BYTE.setOpaque(EVERYTHING, address + (i & (BLOCK_BYTES - 1)), (byte) i);
         }
         blocks.free(block);
         return block;

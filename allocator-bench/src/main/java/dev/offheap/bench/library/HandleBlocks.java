@@ -45,6 +45,12 @@ public final class HandleBlocks implements LongBlocks {
         return handle;
     }
 
+    /** {@return the block's address, through its bounded segment (validates the handle)} */
+    @Override
+    public long address(long block) {
+        return allocator.segment(block).address();
+    }
+
     @Override
     public void free(long block) {
         allocator.free(block);

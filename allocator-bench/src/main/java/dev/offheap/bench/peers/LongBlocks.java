@@ -27,6 +27,17 @@ public interface LongBlocks extends AutoCloseable {
      */
     void free(long block);
 
+    /**
+     * {@return the address of a block's first byte} The default is for peers whose blocks are
+     * addresses; a peer whose blocks are handles must translate, or raw writes would go to the
+     * handle's value (the cache-scratch benchmark once crashed its JVM that way).
+     *
+     * @param block a block {@link #allocate} returned, not yet freed
+     */
+    default long address(long block) {
+        return block;
+    }
+
     /** Releases what the peer holds; blocks still live are lost. Idempotent. */
     @Override
     void close();
