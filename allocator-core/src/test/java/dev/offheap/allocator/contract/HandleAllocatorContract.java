@@ -91,6 +91,9 @@ public abstract class HandleAllocatorContract {
         assertEquals(0, s.address() % 16, "16-byte aligned");
         s.set(ValueLayout.JAVA_LONG, 0, 42L);
         s.set(ValueLayout.JAVA_BYTE, s.byteSize() - 1, (byte) 7);
+        assertThrows(IndexOutOfBoundsException.class, () -> s.set(ValueLayout.JAVA_BYTE, s.byteSize(), (byte) 7),
+                "an overrun through the segment fails at the faulting access");
+        assertThrows(IndexOutOfBoundsException.class, () -> s.get(ValueLayout.JAVA_BYTE, -1));
         assertEquals(42L, a.segment(h).get(ValueLayout.JAVA_LONG, 0));
         a.free(h);
         assertFalse(a.isLive(h));
