@@ -61,12 +61,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
 
     private OffHeap(Builder b) {
         this.name = b.name;
-        Region.Builder regionBuilder = Region.builder().name(b.name).reserve(b.reserveBytes).decay(b.decay)
-                .hugePages(b.hugePages);
-        if (b.limitBytes != Long.MAX_VALUE) {
-            regionBuilder.limit(b.limitBytes);
-        }
-        this.region = regionBuilder.build();
+        this.region = b.region.name(b.name).build();
         try {
             this.slab = SlabAllocator.builder().name(b.name + ".slab").region(region).zeroing(b.zeroing)
                     .checked(b.checked).trackAllocationSites(b.leakDetection == LeakDetection.PARANOID)
@@ -272,10 +267,8 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
      */
     public static final class Builder {
         private String name = "offheap";
-        private long reserveBytes = Region.DEFAULT_RESERVE_BYTES;
-        private long limitBytes = Long.MAX_VALUE;
-        private Duration decay = Region.DEFAULT_DECAY;
-        private boolean hugePages;
+        /** Reservation, limit, decay and huge pages: the region's own settings and checks. */
+        private final Region.Builder region = Region.builder();
         private boolean zeroing = true;
         private boolean checked;
         private LeakDetection leakDetection = LeakDetection.SAMPLED;
@@ -299,12 +292,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
          * @throws IllegalArgumentException if not positive or above {@link Region#MAX_RESERVE_BYTES}
          */
         public Builder reserve(long bytes) {
-            Checks.checkPositive("reserveBytes", bytes);
-            if (bytes > Region.MAX_RESERVE_BYTES) {
-                throw new IllegalArgumentException("reserveBytes must not exceed " + Region.MAX_RESERVE_BYTES
-                        + ": reserveBytes=" + bytes);
-            }
-            this.reserveBytes = bytes;
+            region.reserve(bytes);
             return this;
         }
 
@@ -315,7 +303,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
          * @throws IllegalArgumentException if not positive
          */
         public Builder limit(long bytes) {
-            this.limitBytes = Checks.checkPositive("limitBytes", bytes);
+            region.limit(bytes);
             return this;
         }
 
@@ -325,10 +313,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
          * @throws IllegalArgumentException if negative
          */
         public Builder decay(Duration delay) {
-            if (delay.isNegative()) {
-                throw new IllegalArgumentException("decay must not be negative: decay=" + delay);
-            }
-            this.decay = delay;
+            region.decay(delay);
             return this;
         }
 
@@ -337,7 +322,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
          * @return this builder
          */
         public Builder hugePages(boolean enabled) {
-            this.hugePages = enabled;
+            region.hugePages(enabled);
             return this;
         }
 
