@@ -1,5 +1,6 @@
 package dev.offheap.bench;
 
+import dev.offheap.bench.peers.RawMemory;
 import dev.offheap.allocator.bump.BumpArena;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -65,11 +66,6 @@ public class BumpAllocateBenchmark {
         slicingBacking.close();
     }
 
-    private static MemorySegment touch(MemorySegment block) {
-        block.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
-        block.set(ValueLayout.JAVA_BYTE, block.byteSize() - 1, (byte) 1);
-        return block;
-    }
 
     /** This library: a segment bounded to the block. */
     @Benchmark
@@ -77,7 +73,7 @@ public class BumpAllocateBenchmark {
         if (bump.usedBytes() > WINDOW_BYTES - size) {
             bump.reset();
         }
-        return touch(bump.allocate(size, 8));
+        return RawMemory.touch(bump.allocate(size, 8));
     }
 
     /** This library's raw path: the address only, no object; bytes written through the window. */
@@ -101,14 +97,14 @@ public class BumpAllocateBenchmark {
             slicingUsed = 0;
         }
         slicingUsed += size;
-        return touch(slicing.allocate(size, 8));
+        return RawMemory.touch(slicing.allocate(size, 8));
     }
 
     /** A confined arena per allocation: what code does that wants a scope per block. */
     @Benchmark
     public byte arenaOfConfinedPerAllocation() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment block = touch(arena.allocate(size, 8));
+            MemorySegment block = RawMemory.touch(arena.allocate(size, 8));
             return block.get(ValueLayout.JAVA_BYTE, 0);
         }
     }

@@ -1,5 +1,6 @@
 package dev.offheap.bench;
 
+import dev.offheap.bench.peers.RawMemory;
 import dev.offheap.allocator.freelist.TlsfAllocator;
 import dev.offheap.allocator.region.Region;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -86,9 +87,7 @@ public class FreeListBenchmark {
     }
 
     private static byte touch(MemorySegment block) {
-        block.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
-        block.set(ValueLayout.JAVA_BYTE, block.byteSize() - 1, (byte) 1);
-        return block.get(ValueLayout.JAVA_BYTE, 0);
+        return RawMemory.touch(block).get(ValueLayout.JAVA_BYTE, 0);
     }
 
     /** This library's TLSF free list through its {@code long} handles. */

@@ -1,5 +1,6 @@
 package dev.offheap.bench;
 
+import dev.offheap.bench.peers.RawMemory;
 import dev.offheap.allocator.ownership.BlockAllocator;
 import dev.offheap.allocator.ownership.LeakDetection;
 import dev.offheap.allocator.ownership.MemoryBlock;
@@ -74,21 +75,16 @@ public class SlabAllocateBenchmark {
         checkedSlab.close();
     }
 
-    private static MemorySegment touch(MemorySegment block) {
-        block.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
-        block.set(ValueLayout.JAVA_BYTE, block.byteSize() - 1, (byte) 1);
-        return block;
-    }
 
     private static byte touchAndClose(MemoryBlock block) {
         try (block) {
-            return touch(block.segment()).get(ValueLayout.JAVA_BYTE, 0);
+            return RawMemory.touch(block.segment()).get(ValueLayout.JAVA_BYTE, 0);
         }
     }
 
     private long allocateTouchFree(SlabAllocator allocator) {
         long h = allocator.allocate(size);
-        touch(allocator.segment(h));
+        RawMemory.touch(allocator.segment(h));
         allocator.free(h);
         return h;
     }

@@ -1,5 +1,6 @@
 package dev.offheap.bench;
 
+import dev.offheap.bench.peers.RawMemory;
 import dev.offheap.allocator.slab.SlabAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -70,9 +71,7 @@ public class SlabCrossThreadBenchmark {
     @Group("slabProducerConsumer")
     public long produce() {
         long h = slab.allocate(size);
-        var s = slab.segment(h);
-        s.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
-        s.set(ValueLayout.JAVA_BYTE, s.byteSize() - 1, (byte) 1);
+        RawMemory.touch(slab.segment(h));
         int i = (int) (produced & (RING - 1));
         if (ring.get(i) == EMPTY) {
             ring.setRelease(i, h); // publishes the written block to the consumer
