@@ -12,6 +12,11 @@ import dev.offheap.allocator.slab.SlabAllocator;
 public final class StressSlabs {
     /** The block size every trial asks for: the smallest class, so a page holds many blocks. */
     public static final long BLOCK = 16;
+    /**
+     * The largest class: a page holds 8 of them, so an owner that allocates a few per trial runs
+     * its page dry — and drains the remote frees — every other trial or so.
+     */
+    public static final long LARGEST_BLOCK = 32 << 10;
 
     /**
      * One allocator for all trials of a run, on a region of its own. Zeroing is off: the tests

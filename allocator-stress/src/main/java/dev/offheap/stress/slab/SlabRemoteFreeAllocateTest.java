@@ -13,12 +13,17 @@ import org.openjdk.jcstress.infra.results.III_Result;
 
 import java.lang.foreign.ValueLayout;
 
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
 /**
  * A remote free races with the page owner allocating again. Actor 1 allocates the state's block
  * {@code a} and {@code b}, hands {@code a} to actor 2 through a volatile field, then keeps
  * allocating ({@code c}, {@code d}); actor 2 frees {@code a} as soon as it sees it (a remote free:
  * actor 1 owns the page). The owner drains remote frees when it refills, so {@code c} or
- * {@code d} may reuse {@code a}'s slot — but only after {@code a} was freed.
+ * {@code d} may reuse {@code a}'s slot — but only after {@code a} was freed. Blocks of the largest
+ * class (8 a page) make the owner refill, and so drain, about every other trial.
  *
  * <p>r1: how many of c, d reuse a's slot; r2: 1 if a block was handed out twice while live
  * (two of a, b, c, d live at once on one slot, or a marker overwritten); r3: 1 if a is still live
@@ -26,11 +31,11 @@ import java.lang.foreign.ValueLayout;
  */
 @JCStressTest
 @Description("SlabAllocator remote free vs owner allocate: no block handed out twice while live, no free lost.")
-@Outcome(id = "0, 0, 0", expect = org.openjdk.jcstress.annotations.Expect.ACCEPTABLE, desc = "a's slot not reused yet")
-@Outcome(id = "1, 0, 0", expect = org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING, desc = "the owner drained the remote free and reused a's slot")
-@Outcome(id = ".*, 1, .*", expect = org.openjdk.jcstress.annotations.Expect.FORBIDDEN, desc = "one slot live twice")
-@Outcome(id = ".*, .*, 1", expect = org.openjdk.jcstress.annotations.Expect.FORBIDDEN, desc = "the remote free was lost")
-@Outcome(expect = org.openjdk.jcstress.annotations.Expect.FORBIDDEN, desc = "anything else")
+@Outcome(id = "0, 0, 0", expect = ACCEPTABLE, desc = "a's slot not reused yet")
+@Outcome(id = "1, 0, 0", expect = ACCEPTABLE_INTERESTING, desc = "the owner drained the remote free and reused a's slot")
+@Outcome(id = ".*, 1, .*", expect = FORBIDDEN, desc = "one slot live twice")
+@Outcome(id = ".*, .*, 1", expect = FORBIDDEN, desc = "the remote free was lost")
+@Outcome(expect = FORBIDDEN, desc = "anything else")
 @State
 public class SlabRemoteFreeAllocateTest {
     private final SlabAllocator slab = StressSlabs.SHARED;
@@ -42,14 +47,14 @@ public class SlabRemoteFreeAllocateTest {
 
     @Actor
     public void owner() {
-        long mine = slab.allocate(StressSlabs.BLOCK);
-        b = slab.allocate(StressSlabs.BLOCK);
+        long mine = slab.allocate(StressSlabs.LARGEST_BLOCK);
+        b = slab.allocate(StressSlabs.LARGEST_BLOCK);
         mark(b);
         a = mine; // volatile: publishes the block to the remote freer
         // Spend a little of the page so a refill (which drains remote frees) is likelier.
-        c = slab.allocate(StressSlabs.BLOCK);
+        c = slab.allocate(StressSlabs.LARGEST_BLOCK);
         mark(c);
-        d = slab.allocate(StressSlabs.BLOCK);
+        d = slab.allocate(StressSlabs.LARGEST_BLOCK);
         mark(d);
         if (!marked(b) || !marked(c) || !marked(d)) {
             overwritten = 1;
