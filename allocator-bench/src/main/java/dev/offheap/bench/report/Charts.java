@@ -1,5 +1,8 @@
 package dev.offheap.bench.report;
 
+import dev.offheap.bench.rss.RssTimeline;
+import org.knowm.xchart.AnnotationLine;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -17,7 +20,8 @@ import java.util.TreeMap;
 
 /**
  * Draws the report's charts with XChart, as PNG files: time per operation by block size (one line
- * per variant, both axes logarithmic) and SampleTime percentiles (p50, p99, p99.9 per variant).
+ * per variant, both axes logarithmic), SampleTime percentiles (p50, p99, p99.9 per variant) and
+ * resident memory over time (one line per peer).
  *
  * <p>Stateless and thread-safe; runs AWT headless.
  */
@@ -104,6 +108,46 @@ public final class Charts {
         chart.getStyler().setXAxisLabelRotation(30);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         byPercentile.forEach((name, values) -> chart.addSeries(name, variants, values));
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return true;
+    }
+
+    /**
+     * Draws resident MiB against seconds, one line per peer, with the phases of the first peer that
+     * has them marked by vertical lines (peers run at different speeds; the table gives each one's).
+     *
+     * @param timelines the series, one per peer
+     * @param title     the chart's title
+     * @param file      where to write the PNG (its name ends in {@code .png})
+     * @return false if no series has two samples or more (no file written)
+     * @throws IOException if the file cannot be written
+     */
+    public static boolean rssOverTime(List<RssTimeline> timelines, String title, Path file) throws IOException {
+        List<RssTimeline> drawn = timelines.stream().filter(t -> t.millis().size() >= 2).toList();
+        if (drawn.isEmpty()) {
+            return false;
+        }
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("time (s)").yAxisTitle("resident memory, VmRSS (MiB)").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setMarkerSize(0);
+        double top = 0;
+        for (RssTimeline t : drawn) {
+            chart.addSeries(t.peer(), t.millis().stream().map(ms -> ms / 1000.0).toList(), t.rssMib());
+            top = Math.max(top, t.rssMib().stream().mapToDouble(Double::doubleValue).max().orElse(0));
+        }
+        double labelTop = top;
+        drawn.stream().filter(t -> !t.phases().isEmpty()).findFirst().ifPresent(t -> {
+            List<RssTimeline.Phase> phases = t.phases();
+            for (int k = 0; k < phases.size(); k++) {
+                double x = phases.get(k).startMillis() / 1000.0;
+                chart.addAnnotation(new AnnotationLine(x, true, false));
+                // staggered heights: short phases start close together and their names would overlap
+                chart.addAnnotation(new AnnotationText(phases.get(k).name(), x, labelTop * (0.2 - 0.05 * k), false));
+            }
+        });
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(top * 1.05);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         return true;
     }

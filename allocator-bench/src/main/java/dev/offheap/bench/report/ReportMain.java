@@ -2,6 +2,7 @@ package dev.offheap.bench.report;
 
 import com.google.gson.Gson;
 import dev.offheap.bench.rss.RssAfterChurnMain;
+import dev.offheap.bench.rss.RssTimeline;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -157,9 +158,41 @@ public final class ReportMain {
         if (!rssRows.isEmpty()) {
             md.append(rssTable(rssRows));
         }
+        Path timelineFile = rss == null ? null : rss.resolveSibling(RssAfterChurnMain.TIMELINE_FILE);
+        if (timelineFile != null && Files.exists(timelineFile)) {
+            List<RssTimeline> timelines = List.of(new Gson().fromJson(Files.readString(timelineFile), RssTimeline[].class));
+            md.append(timelineSection(timelines, out));
+        }
         Path report = out.resolve("REPORT.md");
         Files.writeString(report, md.toString());
         return report;
+    }
+
+    /** The file name of the resident-memory-over-time chart. */
+    static final String RSS_OVER_TIME_PNG = "rss-over-time.png";
+
+    /** The resident-memory-over-time chart (drawn into {@code out}) and a table of when each phase began. */
+    static String timelineSection(List<RssTimeline> timelines, Path out) throws IOException {
+        StringBuilder md = new StringBuilder("### Resident memory over time (RssAfterChurnMain, one JVM per peer)\n\n");
+        if (Charts.rssOverTime(timelines, "Resident memory over time: fill, churn, free 90 %, idle", out.resolve(RSS_OVER_TIME_PNG))) {
+            md.append("![resident memory over time](").append(RSS_OVER_TIME_PNG).append(")\n\n");
+        }
+        md.append("VmRSS sampled every ~100 ms; dashed lines mark the phases of `library:offheap` (first peer with phases). "
+                + "Phase starts (s) and resident MiB at the start of idle and at the last sample:\n\n");
+        md.append("| peer | fill | churn | free-most | idle | end | MiB at idle start | MiB at end |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        for (RssTimeline t : timelines) {
+            md.append("| ").append(t.peer());
+            for (String phase : List.of("fill", "churn", "free-most", "idle")) {
+                md.append(" | ").append(t.phases().stream().filter(p -> p.name().equals(phase)).findFirst()
+                        .map(p -> format(p.startMillis() / 1000.0)).orElse("–"));
+            }
+            long end = t.millis().get(t.millis().size() - 1);
+            md.append(" | ").append(format(end / 1000.0))
+                    .append(" | ").append(format(t.rssAt(t.phaseStart("idle"))))
+                    .append(" | ").append(format(t.rssMib().get(t.rssMib().size() - 1))).append(" |\n");
+        }
+        return md.append('\n').toString();
     }
 
     static String fileName(String tableKey) {

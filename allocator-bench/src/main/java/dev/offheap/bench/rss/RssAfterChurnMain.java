@@ -33,12 +33,21 @@ import java.util.SplittableRandom;
  * {@code --live-mib}; churn it (free a random block, allocate a new one) four times over; free nine
  * blocks in ten, in random order; note RSS; idle {@code --idle-ms} (the library's decay gives
  * memory back then; the GC runs once for the peers freed by it); note RSS again. Prints a table and
- * writes the rows as JSON for the report.
+ * writes the rows as JSON for the report. Each child also samples its RSS every
+ * {@value RssSampler#PERIOD_MS} ms through the four phases (fill, churn, free-most, idle); the
+ * series go to {@value #TIMELINE_FILE} beside the rows, for the report's resident-memory-over-time chart.
  *
  * <p>Usage: {@code RssAfterChurnMain [--out bench-report/rss.json] [--live-mib 64] [--idle-ms 2000]};
  * {@code --peer NAME} runs one child's measurement and prints one JSON row. Single-threaded.
  */
 public final class RssAfterChurnMain {
+    /** The file the series of every child go to, in the directory of {@code --out}. */
+    public static final String TIMELINE_FILE = "rss-timeline.json";
+
+    /** The child's sampler; null in the parent. */
+    private static RssSampler sampler;
+    /** The child's series, taken when idle ends (before the kept blocks are freed and the allocator closed). */
+    private static RssTimeline timeline;
 
     /** One measurement; bytes throughout. */
     public record Row(String peer, long liveBytes, long rssBefore, long rssAfterChurn, long rssAfterIdle,
@@ -79,12 +88,18 @@ public final class RssAfterChurnMain {
         }
         Gson gson = new GsonBuilder().setPrettyPrinting().create();
         if (peer != null) {
-            System.out.println("ROW " + new Gson().toJson(measure(peer, liveMib << 20, idleMs)));
+            sampler = new RssSampler();
+            Row row = measure(peer, liveMib << 20, idleMs);
+            System.out.println("ROW " + new Gson().toJson(row));
+            if (row.error() == null && timeline != null) {
+                System.out.println("TIMELINE " + new Gson().toJson(timeline.named(peer)));
+            }
             return;
         }
         List<Row> rows = new ArrayList<>();
+        List<RssTimeline> timelines = new ArrayList<>();
         for (String name : peers()) {
-            rows.add(runChild(name, liveMib, idleMs));
+            rows.add(runChild(name, liveMib, idleMs, timelines));
         }
         System.out.printf("%-20s %12s %12s %12s %12s %10s%n", "peer", "live MiB", "RSS before", "after churn",
                 "after idle", "added/live");
@@ -102,14 +117,18 @@ public final class RssAfterChurnMain {
         }
         Files.writeString(path, gson.toJson(rows));
         System.out.println("wrote " + path.toAbsolutePath());
+        Path timelinePath = path.resolveSibling(TIMELINE_FILE);
+        Files.writeString(timelinePath, gson.toJson(timelines));
+        System.out.println("wrote " + timelinePath.toAbsolutePath());
     }
 
     private static double mib(long bytes) {
         return bytes / 1048576.0;
     }
 
-    /** Runs one peer's measurement in a fresh JVM with the benchmarks' flags. */
-    private static Row runChild(String peer, long liveMib, long idleMs) throws IOException, InterruptedException {
+    /** Runs one peer's measurement in a fresh JVM with the benchmarks' flags; adds its series to {@code timelines}. */
+    private static Row runChild(String peer, long liveMib, long idleMs, List<RssTimeline> timelines)
+            throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m",
                 "-Dio.netty.leakDetection.level=disabled", "-cp", System.getProperty("java.class.path"),
@@ -123,6 +142,8 @@ public final class RssAfterChurnMain {
             for (String line; (line = reader.readLine()) != null; ) {
                 if (line.startsWith("ROW ")) {
                     row = new Gson().fromJson(line.substring(4), Row.class);
+                } else if (line.startsWith("TIMELINE ")) {
+                    timelines.add(new Gson().fromJson(line.substring("TIMELINE ".length()), RssTimeline.class));
                 } else {
                     log.append(line).append('\n');
                 }
@@ -176,6 +197,7 @@ public final class RssAfterChurnMain {
         SplittableRandom random = new SplittableRandom(0x5EED_0006L);
         blocks.free(blocks.allocate(64)); // load the peer before the first reading
         long rssBefore = residentBytes();
+        phase("fill");
         List<long[]> live = new ArrayList<>(); // {block, size}
         long liveBytes = 0;
         while (liveBytes < liveTarget) {
@@ -183,6 +205,7 @@ public final class RssAfterChurnMain {
             live.add(new long[] {blocks.allocate(size), size});
             liveBytes += size;
         }
+        phase("churn");
         for (int i = 0, n = live.size() * 4; i < n; i++) {
             int slot = random.nextInt(live.size());
             long[] old = live.get(slot);
@@ -191,6 +214,7 @@ public final class RssAfterChurnMain {
             live.set(slot, new long[] {blocks.allocate(size), size});
             liveBytes += size - old[1];
         }
+        phase("free-most");
         java.util.Collections.shuffle(live, new java.util.Random(0x5EED_0007L));
         List<long[]> kept = new ArrayList<>();
         for (int i = 0; i < live.size(); i++) {
@@ -202,8 +226,10 @@ public final class RssAfterChurnMain {
             }
         }
         long rssAfterChurn = residentBytes();
+        phase("idle");
         idle(idleMs, false);
         long rssAfterIdle = residentBytes();
+        endSampling();
         for (long[] block : kept) {
             blocks.free(block[0]);
         }
@@ -216,6 +242,7 @@ public final class RssAfterChurnMain {
         SplittableRandom random = new SplittableRandom(0x5EED_0006L);
         blocks.free(blocks.allocate(64));
         long rssBefore = residentBytes();
+        phase("fill");
         List<B> live = new ArrayList<>();
         List<Long> liveSizes = new ArrayList<>();
         long liveBytes = 0;
@@ -225,6 +252,7 @@ public final class RssAfterChurnMain {
             liveSizes.add(size);
             liveBytes += size;
         }
+        phase("churn");
         for (int i = 0, n = live.size() * 4; i < n; i++) {
             int slot = random.nextInt(live.size());
             blocks.free(live.get(slot));
@@ -232,6 +260,7 @@ public final class RssAfterChurnMain {
             live.set(slot, blocks.allocate(size));
             liveBytes += size - liveSizes.set(slot, size);
         }
+        phase("free-most");
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < live.size(); i++) {
             order.add(i);
@@ -249,12 +278,28 @@ public final class RssAfterChurnMain {
             live.set(i, null);
         }
         long rssAfterChurn = residentBytes();
+        phase("idle");
         idle(idleMs, blocks instanceof HeapBlocks);
         long rssAfterIdle = residentBytes();
+        endSampling();
         for (B block : kept) {
             blocks.free(block);
         }
         return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, null);
+    }
+
+    /** Ends the child's RSS series: what follows (freeing the kept tenth, closing) is not part of it. */
+    private static void endSampling() throws InterruptedException {
+        if (sampler != null) {
+            timeline = sampler.stop();
+        }
+    }
+
+    /** Marks the start of a phase in the child's RSS series (no-op in the parent). */
+    private static void phase(String name) {
+        if (sampler != null) {
+            sampler.phase(name);
+        }
     }
 
     /**

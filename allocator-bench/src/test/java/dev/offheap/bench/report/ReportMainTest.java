@@ -24,7 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The report generator on a fixture made by a real smoke run ({@code run-benchmarks.sh smoke}:
  * FixedSize malloc / libraryBump / slicingAllocator / heap at 64 B and 1 KiB, their SampleTime
- * variants, CrossThread malloc / nettyPooled) and a real {@code RssAfterChurnMain} run. Expected
+ * variants, CrossThread malloc / nettyPooled) and a real {@code RssAfterChurnMain} run
+ * ({@code --live-mib 16 --idle-ms 2000}: its rows in {@code rss-smoke.json}, its resident-memory
+ * series beside them in {@code rss-timeline.json}). Expected
  * values are recomputed here from the JSON itself, independently of {@link JmhJson}.
  */
 class ReportMainTest {
@@ -164,6 +166,57 @@ class ReportMainTest {
     void rssTableHasEveryPeerOfTheScenario() {
         for (String peer : List.of("control", "malloc", "jemalloc", "nettyPooled", "heap")) {
             assertTrue(report.lines().anyMatch(l -> l.startsWith("| " + peer + " | ")), peer);
+        }
+    }
+
+    /** The series of one peer in the timeline fixture. */
+    private static JsonObject timeline(String peer) throws IOException, URISyntaxException {
+        Path file = resource("/report/rss-timeline.json");
+        for (JsonElement e : JsonParser.parseString(Files.readString(file)).getAsJsonArray()) {
+            if (e.getAsJsonObject().get("peer").getAsString().equals(peer)) {
+                return e.getAsJsonObject();
+            }
+        }
+        throw new AssertionError("no series for " + peer + " in " + file);
+    }
+
+    @Test
+    void rssOverTimeChartIsDrawnAndLinked() throws IOException {
+        Path chart = out.resolve(ReportMain.RSS_OVER_TIME_PNG);
+        assertTrue(Files.size(chart) > 1000);
+        try (InputStream in = Files.newInputStream(chart)) {
+            assertArrayEquals(PNG_MAGIC, in.readNBytes(4));
+        }
+        assertTrue(report.contains("](" + ReportMain.RSS_OVER_TIME_PNG + ")"), "report links the chart");
+    }
+
+    @Test
+    void rssOverTimeTableHasEveryPeerWithPhasesInOrderAndItsLastSample()
+            throws IOException, URISyntaxException {
+        String heading = "Resident memory over time (RssAfterChurnMain, one JVM per peer)";
+        for (String peer : List.of("library:offheap", "nettyPooled", "malloc", "jemalloc", "control")) {
+            JsonObject series = timeline(peer);
+            List<String> names = series.getAsJsonArray("phases").asList().stream()
+                    .map(p -> p.getAsJsonObject().get("name").getAsString()).toList();
+            assertEquals(List.of("fill", "churn", "free-most", "idle"), names, peer);
+            long[] starts = series.getAsJsonArray("phases").asList().stream()
+                    .mapToLong(p -> p.getAsJsonObject().get("startMillis").getAsLong()).toArray();
+            var millis = series.getAsJsonArray("millis").asList();
+            var mib = series.getAsJsonArray("rssMib").asList();
+            assertEquals(millis.size(), mib.size(), peer);
+            double idleStartMib = Double.NaN;
+            for (int i = 0; i < millis.size(); i++) {
+                if (millis.get(i).getAsLong() >= starts[3]) {
+                    idleStartMib = mib.get(i).getAsDouble();
+                    break;
+                }
+            }
+            String[] cells = cells(row(heading, peer));
+            for (int k = 0; k < 4; k++) {
+                assertEquals(ReportMain.format(starts[k] / 1000.0), cells[1 + k], peer + " phase " + k);
+            }
+            assertEquals(ReportMain.format(idleStartMib), cells[6], peer + " MiB at idle start");
+            assertEquals(ReportMain.format(mib.get(mib.size() - 1).getAsDouble()), cells[7], peer + " MiB at end");
         }
     }
 
