@@ -277,8 +277,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      * {@inheritDoc}
      *
      * <p>The segment is bound to its span's scope: it throws {@link IllegalStateException} once
-     * the span goes back to the region or the allocator closes, instead of reaching memory that
-     * may be decommitted.
+     * the span's memory is decommitted by the region or the allocator closes, never reaching memory
+     * that is not committed. Kept past its block's free it aliases whatever is allocated there next,
+     * also after the span went back to the region, until the region decommits that memory.
      *
      * @throws UseAfterFreeException if the block was freed
      * @throws ForeignPointerException if this allocator never made the handle, or it points inside a block
@@ -386,7 +387,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     /**
      * Frees every block still live, reporting them as leaks (a warning through
      * {@link System.Logger} and {@code leaks} in the snapshot), and gives every span back; closes
-     * the region too if the allocator made it. Every segment handed out throws from now on.
+     * the region too if the allocator made it. Every segment of a span the allocator still held
+     * throws from now on (a segment of a span it had given back already follows
+     * {@link Region#release(Span)}: it throws once that memory is decommitted).
      * Idempotent.
      */
     @Override
@@ -406,7 +409,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             } else {
                 for (TlsfSpan sp : slots) {
                     if (sp != null) {
-                        region.release(sp.span);
+                        region.releaseAndInvalidate(sp.span);
                     }
                 }
             }

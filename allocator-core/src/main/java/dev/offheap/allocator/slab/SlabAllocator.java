@@ -62,8 +62,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * of thrown. A generation is 20 bits wide and a page keeps its
  * generations rising across its lives, so a stale handle is recognised as such until its slot has
  * been reused about a million times; past that it is still refused, as foreign. Every segment
- * handed out is a slice of its segment's span, so once the span goes back to the region (every page
- * in it empty) a segment kept from it throws {@link IllegalStateException}.
+ * handed out is a slice of its segment's span, so once the region decommits that span's memory
+ * (after the span went back to it, every page in it empty, and the region's decay or trim) a segment
+ * kept from it throws {@link IllegalStateException}; until then it aliases whatever is lent there
+ * next. No segment ever reaches memory that is not committed.
  *
  * <h2>Checked mode ({@link Builder#checked(boolean)}, off by default)</h2>
  * Freed blocks are filled with {@value #POISON_BYTE_HEX} and checked when handed out again (a write
@@ -819,7 +821,9 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     /**
      * Reports every block still live as a leak ({@link LeakReport.Cause#OUTSTANDING_AT_CLOSE}, with
      * allocation sites where tracked), gives every segment back and, if the allocator made its own
-     * region, closes it. Every segment handed out throws {@link IllegalStateException} afterwards.
+     * region, closes it. Every segment of a span the allocator still held throws
+     * {@link IllegalStateException} afterwards (one of a span given back earlier throws once the
+     * region decommits it).
      * Idempotent. Must not race with other calls on this allocator.
      */
     @Override
@@ -859,7 +863,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             } else {
                 for (Segment segment : segments) {
                     if (segment != null) {
-                        region.release(segment.span);
+                        region.releaseAndInvalidate(segment.span);
                     }
                 }
             }
