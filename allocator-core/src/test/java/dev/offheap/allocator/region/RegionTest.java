@@ -101,7 +101,66 @@ class RegionTest {
     }
 
     @Test
-    void aSegmentOfAReleasedSpanThrowsInsteadOfTouchingMemory() {
+    void aReleasedRunKeepsItsScopeWhileIdleAndTheNextAcquireOfItReusesIt() {
+        AtomicLong now = new AtomicLong();
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofSeconds(10))
+                .nanoClock(now::get).backgroundDecay(false).build()) {
+            Span first = region.acquire(2 * CHUNK);
+            MemorySegment kept = first.segment().asSlice(CHUNK, 64);
+            region.release(first);
+            kept.set(ValueLayout.JAVA_INT, 0, 7); // idle and committed: readable, nothing to crash on
+            Span again = region.acquire(2 * CHUNK);
+            assertEquals(first.address(), again.address(), "the idle run of exactly that length comes first");
+            assertFalse(again.zeroed());
+            assertEquals(7, again.segment().get(ValueLayout.JAVA_INT, CHUNK), "same memory, kept as it was");
+            kept.set(ValueLayout.JAVA_INT, 0, 8);
+            assertEquals(8, again.segment().get(ValueLayout.JAVA_INT, CHUNK), "a stale segment aliases the new lending");
+            assertThrows(IllegalStateException.class, () -> region.release(first), "each lending is released once");
+            region.release(again);
+            assertThrows(IllegalStateException.class, () -> region.release(again));
+            now.addAndGet(Duration.ofSeconds(10).toNanos());
+            region.release(region.acquire(CHUNK)); // decay runs: the idle run is decommitted
+            assertEquals(2 * CHUNK, region.decommittedBytesTotal());
+            assertEquals(CHUNK, region.committedBytes());
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_INT, 0), "decommitted: dead");
+            assertThrows(IllegalStateException.class, () -> again.segment().get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    @Test
+    void anAcquireThatSplitsAnIdleRunClosesItsScopeFirst() {
+        try (Region region = Region.builder().reserve(2 * CHUNK).decay(Duration.ofHours(1)).build()) {
+            Span pair = region.acquire(2 * CHUNK);
+            MemorySegment high = pair.segment().asSlice(CHUNK, 64);
+            region.release(pair);
+            high.get(ValueLayout.JAVA_BYTE, 0);
+            Span one = region.acquire(CHUNK); // only the idle pair is left: split, its scope closes
+            assertEquals(pair.address(), one.address());
+            assertThrows(IllegalStateException.class, () -> high.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(IllegalStateException.class, () -> pair.segment().get(ValueLayout.JAVA_BYTE, 0));
+            one.segment().set(ValueLayout.JAVA_LONG, 0, 1L); // the new lending has a scope of its own
+            assertEquals(2 * CHUNK, region.committedBytes(), "the split reused the committed chunk");
+        }
+    }
+
+    @Test
+    void releaseAndInvalidateKillsTheSegmentsAtOnceAndTheRunStaysReusable() {
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofHours(1)).build()) {
+            Span span = region.acquire(CHUNK);
+            MemorySegment kept = span.segment().asSlice(0, 64);
+            region.releaseAndInvalidate(span);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(IllegalStateException.class, () -> region.releaseAndInvalidate(span));
+            assertEquals(CHUNK, region.committedBytes(), "idle, committed, without a scope");
+            Span again = region.acquire(CHUNK);
+            assertEquals(span.address(), again.address());
+            again.segment().set(ValueLayout.JAVA_LONG, 0, 1L);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0), "still dead");
+        }
+    }
+
+    @Test
+    void aSegmentOfAReleasedSpanThrowsOnceTheMemoryIsDecommitted() {
         try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ZERO).build()) {
             Span span = region.acquire(CHUNK);
             MemorySegment slice = span.segment().asSlice(64, 64);
