@@ -373,6 +373,50 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     /**
+     * Gives the memory of the whole pages inside every free block of the spans held back to the
+     * OS, keeping them mapped (see {@link Region#purge}): free space inside a span that still holds
+     * a live block stops costing resident memory. The metadata lives out of band, so nothing of
+     * the allocator's is lost; the purged bytes read zero. A syscall per such block, under the
+     * allocator's lock: call it off the hot path (the façade's {@code trim()} does).
+     *
+     * <p>Thread-safety: thread-safe; takes the allocator's lock.
+     *
+     * @return the bytes purged
+     * @throws IllegalStateException if the allocator is closed
+     * @throws dev.offheap.allocator.NativeCallException if the kernel refuses; the blocks not yet
+     *         purged stay as they were
+     */
+    public long purgeFreeBlocks() {
+        synchronized (lock) {
+            ensureOpen();
+            long page = region.pageSize();
+            long purged = 0;
+            for (TlsfSpan sp : slots) {
+                if (sp == null) {
+                    continue;
+                }
+                int g = 0;
+                while (g < sp.granules) {
+                    int tag = sp.tagAt(g);
+                    int size = tag & TlsfSpan.SIZE_MASK;
+                    if ((tag & TlsfSpan.FREE) != 0) {
+                        long start = (long) g << GRANULE_SHIFT;
+                        long end = (long) (g + size) << GRANULE_SHIFT;
+                        long from = Checks.alignUp(start, page);
+                        long to = end & -page; // the region pre-faults: clean granules are resident too
+                        if (to > from) {
+                            region.purge(sp.span, from, to - from);
+                            purged += to - from;
+                        }
+                    }
+                    g += Math.max(1, size);
+                }
+            }
+            return purged;
+        }
+    }
+
+    /**
      * {@return exact figures, read under the lock} {@code committedBytes} counts the spans held,
      * {@code decommittedBytes} the span bytes given back to the region.
      */

@@ -108,6 +108,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private volatile long committedBytes;
     private volatile long usedBytes;
     private volatile long decommittedBytesTotal;
+    private volatile long purgedBytesTotal;
     private volatile long decommitFailures;
     // Metrics, written under the lock (once per span, never per allocation), volatile for snapshot().
     private volatile long spansAcquired;
@@ -178,6 +179,14 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     /** {@return the bytes given back to the OS since the region was made} */
     public long decommittedBytesTotal() {
         return decommittedBytesTotal;
+    }
+
+    /**
+     * {@return the bytes of lent spans whose memory was given back to the OS by {@link #purge}
+     * since the region was made (they stay committed and counted in {@link #committedBytes()})}
+     */
+    public long purgedBytesTotal() {
+        return purgedBytesTotal;
     }
 
     /** {@return how many decommits the kernel refused during background decay or while undoing a failed commit} */
@@ -328,6 +337,57 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 RegionDecayDaemon.schedule(this, decayNanos > 0 ? decayNanos : RegionDecayDaemon.RETRY_AFTER_FAILURE_NANOS);
             }
         }
+    }
+
+    /**
+     * Gives the physical memory of whole pages inside a span still lent back to the OS
+     * ({@code madvise(MADV_DONTNEED)}), keeping them committed, mapped and accessible: the next
+     * touch of such a page faults in a zero page, so every segment that reaches them reads zeros
+     * and none can crash. For an allocator whose free space inside a span it keeps (an empty slab
+     * page, a large free block) should stop costing resident memory. A syscall: call it off the
+     * allocate and free fast paths. The bytes stay in {@link #committedBytes()} and are counted in
+     * {@link #purgedBytesTotal()} (and in the snapshot's {@code decommittedBytes}).
+     *
+     * @param span a span this region lent and the caller still holds
+     * @param offset the first byte, from the span's start; a multiple of {@link #pageSize()}
+     * @param byteSize the bytes to purge; a multiple of {@link #pageSize()}, within the span
+     * @throws IllegalArgumentException if the span belongs to another region, or the range is not
+     *         page-aligned or not inside the span
+     * @throws IllegalStateException if this lending of the span was released, or the region is closed
+     * @throws NativeCallException if the kernel refuses; the memory is then as it was
+     */
+    public void purge(Span span, long offset, long byteSize) {
+        if (span.region() != this) {
+            throw new IllegalArgumentException("span belongs to another region: span=" + span
+                    + ", region=" + name + ", owner=" + span.region().name);
+        }
+        long page = memory.pageSize();
+        Checks.checkNotNegative("offset", offset);
+        Checks.checkNotNegative("byteSize", byteSize);
+        if (((offset | byteSize) & (page - 1)) != 0) {
+            throw new IllegalArgumentException("offset and byteSize must be multiples of the page size: offset="
+                    + offset + ", byteSize=" + byteSize + ", pageSize=" + page);
+        }
+        if (byteSize > span.byteSize() - offset) {
+            throw new IllegalArgumentException("range must lie inside the span: offset=" + offset
+                    + ", byteSize=" + byteSize + ", spanBytes=" + span.byteSize());
+        }
+        if (byteSize == 0) {
+            return;
+        }
+        synchronized (lock) { // so the span cannot go back, and its memory to another owner, meanwhile
+            ensureOpen();
+            if (span.released) {
+                throw new IllegalStateException("span was released: span=" + span + ", region=" + name);
+            }
+            memory.purge(span.address() + offset, byteSize);
+            purgedBytesTotal += byteSize;
+        }
+    }
+
+    /** {@return the OS page size in bytes: the unit of {@link #purge}} */
+    public long pageSize() {
+        return memory.pageSize();
     }
 
     /**
@@ -652,7 +712,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         long released = spansReleased;
         return new AllocatorSnapshot(name, "region", isClosed ? 0 : reservedBytes(), committedBytes, usedBytes,
                 isClosed ? 0 : Math.max(0, acquired - released), acquired, released, 0, failedAcquires,
-                0, 0, 0, 0, decommittedBytesTotal, List.of());
+                0, 0, 0, 0, decommittedBytesTotal + purgedBytesTotal, List.of());
     }
 
     @Override

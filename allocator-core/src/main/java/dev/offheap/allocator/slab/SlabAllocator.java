@@ -529,6 +529,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             }
             int runMask = (int) ((1L << units) - 1) << first;
             segment.usedUnits |= runMask;
+            segment.purgedUnits &= ~runMask; // about to be touched again
             boolean zeroed = (segment.touchedUnits & runMask) == 0;
             segment.touchedUnits |= runMask;
             int pageId = segment.index * SegmentDescriptor.UNITS_PER_SEGMENT + first;
@@ -658,6 +659,56 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             }
             segments[segment.index] = null;
             segmentCount--;
+        }
+    }
+
+    /**
+     * Gives the memory of every empty page (a unit of a held segment that no page holds, not purged
+     * since it last did) back to the OS, keeping it mapped: see
+     * {@link Region#purge}. The units read zero afterwards, so they are marked untouched and not
+     * zeroed again when carved. A syscall per run of such units, under the allocator's lock: call
+     * it off the hot path (the façade's {@code trim()} does). Segments wholly empty went back to
+     * the region already; the region's own trim or decay decommits those.
+     *
+     * <p>Thread-safety: thread-safe; takes the allocator's lock (pages are carved under it too).
+     *
+     * @return the bytes purged
+     * @throws IllegalStateException if the allocator is closed
+     * @throws dev.offheap.allocator.NativeCallException if the kernel refuses; units not yet
+     *         purged stay as they were and are counted as touched
+     */
+    public long purgeEmptyPages() {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("allocator is closed: name=" + name);
+            }
+            long purged = 0;
+            for (Segment segment : segments) {
+                if (segment == null) {
+                    continue;
+                }
+                // The region pre-faults spans: an empty unit is resident whether it held blocks or not.
+                int candidates = ~segment.usedUnits & ~segment.purgedUnits;
+                int u = 0;
+                while (u < SegmentDescriptor.UNITS_PER_SEGMENT) {
+                    if ((candidates & (1 << u)) == 0) {
+                        u++;
+                        continue;
+                    }
+                    int end = u;
+                    while (end < SegmentDescriptor.UNITS_PER_SEGMENT && (candidates & (1 << end)) != 0) {
+                        end++;
+                    }
+                    long bytes = (long) (end - u) * SegmentDescriptor.UNIT_BYTES;
+                    region.purge(segment.span, (long) u * SegmentDescriptor.UNIT_BYTES, bytes);
+                    int runMask = (int) ((1L << (end - u)) - 1) << u;
+                    segment.touchedUnits &= ~runMask; // known zero again: madvise(DONTNEED) gave zero pages
+                    segment.purgedUnits |= runMask;
+                    purged += bytes;
+                    u = end;
+                }
+            }
+            return purged;
         }
     }
 

@@ -128,6 +128,53 @@ class RegionTest {
     }
 
     @Test
+    void purgeGivesPagesBackButKeepsThemMappedReadingZero() {
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofHours(1)).build()) {
+            Span span = region.acquire(CHUNK);
+            MemorySegment kept = span.segment().asSlice(MiB, 64);
+            span.segment().fill((byte) 5);
+            long base = region.baseAddress();
+            assertEquals(CHUNK, ResidentMemory.ofRange(base, region.reservedBytes()));
+            region.purge(span, MiB, MiB);
+            assertEquals(MiB, ResidentMemory.ofRange(base, region.reservedBytes()), "the purged half left RSS");
+            assertEquals(0, kept.get(ValueLayout.JAVA_LONG, 0), "mapped, reads a zero page, no crash");
+            assertEquals(5, span.segment().get(ValueLayout.JAVA_BYTE, MiB - 1), "the rest untouched");
+            assertEquals(MiB, region.purgedBytesTotal());
+            assertEquals(CHUNK, region.committedBytes(), "still committed: lent, mapped, accessible");
+            assertEquals(MiB, region.snapshot().decommittedBytes());
+            long page = region.pageSize();
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, 1, page));
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, 0, page + 1));
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, -page, page));
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, CHUNK - page, 2 * page));
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, page, Long.MAX_VALUE & -page));
+            try (Region other = Region.builder().reserve(CHUNK).build()) {
+                Span foreign = other.acquire(CHUNK);
+                assertThrows(IllegalArgumentException.class, () -> region.purge(foreign, 0, page));
+            }
+            region.release(span);
+            assertThrows(IllegalStateException.class, () -> region.purge(span, 0, page), "released: not the caller's");
+            assertEquals(MiB, region.purgedBytesTotal(), "refusals count nothing");
+        }
+    }
+
+    @Test
+    void aRefusedPurgeThrowsTheKernelsErrorAndCountsNothing() {
+        FaultyMemory memory = new FaultyMemory();
+        try (Region region = Region.builder().reserve(16 * MiB).memory(memory).decay(Duration.ofHours(1)).build()) {
+            Span span = region.acquire(CHUNK);
+            span.segment().set(ValueLayout.JAVA_LONG, 0, 9L);
+            memory.failNext(FaultyMemory.Call.PURGE, 1);
+            NativeCallException e = assertThrows(NativeCallException.class, () -> region.purge(span, 0, CHUNK));
+            assertEquals("EINVAL", e.errnoName());
+            assertEquals(0, region.purgedBytesTotal());
+            assertEquals(9L, span.segment().get(ValueLayout.JAVA_LONG, 0), "nothing purged");
+            region.purge(span, 0, CHUNK);
+            assertEquals(0L, span.segment().get(ValueLayout.JAVA_LONG, 0));
+        }
+    }
+
+    @Test
     void anAcquireThatSplitsAnIdleRunClosesItsScopeFirst() {
         try (Region region = Region.builder().reserve(2 * CHUNK).decay(Duration.ofHours(1)).build()) {
             Span pair = region.acquire(2 * CHUNK);
@@ -280,6 +327,7 @@ class RegionTest {
         }
         @Override public void populate(long address, long byteSize) { real.populate(address, byteSize); }
         @Override public void decommit(long address, long byteSize) { real.decommit(address, byteSize); }
+        @Override public void purge(long address, long byteSize) { real.purge(address, byteSize); }
         @Override public boolean adviseHugePages(long address, long byteSize) { return real.adviseHugePages(address, byteSize); }
         @Override public void release(long address, long byteSize) { real.release(address, byteSize); }
     }
