@@ -78,6 +78,9 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
             region.close();
             throw e;
         }
+        // After a decay delay (on the region's daemon, off every allocate/free path): empty slab
+        // pages and whole pages inside large free blocks stop costing resident memory.
+        region.purgeOnDecay(this::purgeFreeSpace);
         this.slabMax = slab.maxRequestBytes();
         this.freeListMax = freeList.maxBlockBytes();
     }
@@ -208,7 +211,11 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         freeList.trim();
         large.trim();
         long decommitted = region.trim();
-        return decommitted + slab.purgeEmptyPages() + freeList.purgeFreeBlocks();
+        return decommitted + purgeFreeSpace();
+    }
+
+    private long purgeFreeSpace() {
+        return slab.purgeEmptyPages() + freeList.purgeFreeBlocks();
     }
 
     /**

@@ -75,6 +75,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private static final int SL_LOG2 = 4;
     private static final int SL_COUNT = 1 << SL_LOG2;
     private static final int FL_COUNT = 32;
+    /** A free block this large (64 KiB, in granules) asks the region for a purge pass. */
+    private static final int PURGE_REQUEST_GRANULES = (64 * 1024) >>> GRANULE_SHIFT;
 
     private static final System.Logger LOG = System.getLogger(TlsfAllocator.class.getName());
     /** 64 KiB of zeros, the source of zeroing, shared by every allocator; never written. */
@@ -533,6 +535,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         if (size == sp.granules) {
             sp.spare = true;
             spareCount++;
+        }
+        if (size >= PURGE_REQUEST_GRANULES) {
+            region.requestPurge(); // whole pages free inside a span: purged after a decay delay if a pass is set
         }
     }
 

@@ -109,6 +109,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private volatile long usedBytes;
     private volatile long decommittedBytesTotal;
     private volatile long purgedBytesTotal;
+    /** Run by the decay daemon after a decay delay once {@link #requestPurge()} asked; null if none. */
+    private volatile Runnable purgeTask;
+    /** Whether a purge pass is scheduled and has not started: requests before it starts are merged. */
+    private volatile boolean purgeRequested;
     private volatile long decommitFailures;
     // Metrics, written under the lock (once per span, never per allocation), volatile for snapshot().
     private volatile long spansAcquired;
@@ -382,6 +386,50 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             }
             memory.purge(span.address() + offset, byteSize);
             purgedBytesTotal += byteSize;
+        }
+    }
+
+    /**
+     * Sets the pass that purges the free space of the allocators over this region (see
+     * {@link #purge}); the shared decay daemon runs it, without the region's lock, one decay delay
+     * after {@link #requestPurge()} first asks (requests until it starts are merged). Only when
+     * background decay is on.
+     *
+     * <p>Thread-safety: thread-safe; call it once, when the allocators are built.
+     *
+     * @param task the purge pass; it must not throw but for a closed allocator, which is ignored
+     */
+    public void purgeOnDecay(Runnable task) {
+        this.purgeTask = java.util.Objects.requireNonNull(task, "task");
+    }
+
+    /**
+     * Asks for a purge pass one decay delay from now, as {@link #release} schedules decay: for an
+     * allocator whose free space inside a span grew (a page fell empty, a large free block formed).
+     * Cheap when a pass is already scheduled (one volatile read); else it wakes the daemon. No
+     * effect without a {@link #purgeOnDecay purge task} or background decay.
+     *
+     * <p>Thread-safety: thread-safe; takes no lock of the region's.
+     */
+    public void requestPurge() {
+        if (purgeRequested || purgeTask == null || !backgroundDecay || closed) {
+            return;
+        }
+        purgeRequested = true; // volatile: merges the requests of other threads until the pass starts
+        RegionDecayDaemon.schedule(this, decayNanos);
+    }
+
+    /** Runs the purge pass if one was requested, for the {@link RegionDecayDaemon}; no lock held. */
+    void runRequestedPurge() {
+        Runnable task = purgeTask;
+        if (!purgeRequested || task == null || closed) {
+            return;
+        }
+        purgeRequested = false; // volatile: a request from now on schedules the next pass
+        try {
+            task.run();
+        } catch (IllegalStateException closedMeanwhile) {
+            // an allocator closed while the pass ran: nothing left to purge
         }
     }
 

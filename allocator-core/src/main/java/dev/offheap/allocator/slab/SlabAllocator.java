@@ -651,6 +651,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         capacityByClass[page.sizeClass] -= page.capacity;
         Segment segment = page.segment;
         segment.usedUnits &= ~((int) ((1L << page.units) - 1) << page.firstUnit);
+        region.requestPurge(); // the page's units are empty: purged after a decay delay if a pass is set
         if (segment.usedUnits == 0 && !closed) {
             try {
                 region.release(segment.span);

@@ -74,6 +74,34 @@ class PurgeAfterChurnTest {
     }
 
     @Test
+    void withoutTrimTheDecayDaemonPurgesFreeSpaceAfterTheDecayDelay() throws InterruptedException {
+        try (OffHeap memory = OffHeap.builder().name("purge-decay").reserve(1L << 30)
+                .decay(Duration.ofMillis(200)).zeroing(false).build()) {
+            SplittableRandom random = new SplittableRandom(7);
+            List<Long> handles = new ArrayList<>();
+            for (long live = 0; live < 16 * MiB; ) {
+                long size = 16 + random.nextLong(64 * 1024 - 16);
+                long h = memory.allocate(size);
+                memory.segment(h).fill((byte) 1);
+                handles.add(h);
+                live += size;
+            }
+            for (int i = 0; i < handles.size(); i++) {
+                if (i % 10 != 0) {
+                    memory.free(handles.get(i));
+                }
+            }
+            long purgedBefore = memory.region().purgedBytesTotal();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (memory.region().purgedBytesTotal() == purgedBefore && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the daemon purges one decay delay after the first empty page
+            }
+            assertTrue(memory.region().purgedBytesTotal() > purgedBefore, "no purge pass ran without trim");
+            assertEquals(1, memory.segment(handles.get(0)).get(ValueLayout.JAVA_BYTE, 0), "live bytes kept");
+        }
+    }
+
+    @Test
     void theSlabPurgesEmptyPagesOfASegmentStillInUseAndCarvesThemAgainAsZero() {
         try (Region region = Region.builder().reserve(256 * MiB).decay(Duration.ofHours(1)).build();
              SlabAllocator slab = SlabAllocator.builder().region(region).zeroing(false).build()) {
