@@ -53,10 +53,12 @@ import java.util.Objects;
  * <h2>Memory given back</h2>
  * A span that falls wholly free goes back to the region at once, except up to
  * {@link Builder#spareSpans(int) spareSpans} (default 1) kept wholly free: giving a span back and
- * taking one again costs about 0.3 ms (the span's shared scope is closed, which is a handshake with
- * every thread), so a block allocated and freed in a loop must not do it each time.
- * {@link #trim()} gives back the spares too. The region decommits returned chunks after its decay
- * delay.
+ * taking one again takes the region's lock (and, if the region must then split or decommit that
+ * run, a close of its shared scope, a handshake with every thread of about 0.3 ms), so a block
+ * allocated and freed in a loop must not do it each time. {@link #trim()} gives back the spares
+ * too. The region decommits returned chunks after its decay delay. Free space inside a span that
+ * still holds a live block is given back by {@link #purgeFreeBlocks()} (whole pages of free
+ * blocks, kept mapped: they read zero), which the façade runs at trim and after a decay delay.
  *
  * <p>Handed-out memory is zeroed unless {@link Builder#zeroing(boolean) zeroing} is off; memory
  * known to be zero (fresh from the region, never handed out) is not written again.

@@ -750,7 +750,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * {@inheritDoc}
      *
      * <p>Kind {@code region}: a block is a span; allocations and frees count spans acquired and
-     * released, failed allocations count refused acquires. After close reserved, committed, used and
+     * released, failed allocations count refused acquires; {@code decommittedBytes} counts the bytes
+     * decommitted plus the bytes {@link #purge purged}. After close reserved, committed, used and
      * live read 0; the counters keep their values.
      */
     @Override
