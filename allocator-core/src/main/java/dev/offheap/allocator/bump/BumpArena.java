@@ -466,7 +466,9 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
             region.close();
         } else {
             for (int i = 0; i < spanCount; i++) {
-                region.release(spans[i]);
+                // Not the cheap release: an arena's close promises that its segments throw from now
+                // on, whatever the region does with the memory (a handshake per span, once per arena).
+                region.releaseAndInvalidate(spans[i]);
             }
         }
         Arrays.fill(spans, null);

@@ -73,6 +73,9 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
             region.close();
             throw e;
         }
+        // After a decay delay (on the region's daemon, off every allocate/free path): empty slab
+        // pages and whole pages inside large free blocks stop costing resident memory.
+        region.purgeOnDecay(this::purgeFreeSpace);
         this.slabMax = slab.maxRequestBytes();
         this.freeListMax = freeList.maxBlockBytes();
     }
@@ -193,14 +196,21 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
 
     /**
      * Gives memory that holds no live block back to the OS now: wholly free free-list spans, then
-     * every idle chunk of the region.
+     * every idle chunk of the region (decommitted), then the empty slab pages and the whole pages
+     * inside free free-list blocks of spans still in use (purged: mapped, reading zero; see
+     * {@link Region#purge}).
      *
-     * @return the bytes the region decommitted
+     * @return the bytes the region decommitted plus the bytes purged
      */
     public long trim() {
         freeList.trim();
         large.trim();
-        return region.trim();
+        long decommitted = region.trim();
+        return decommitted + purgeFreeSpace();
+    }
+
+    private long purgeFreeSpace() {
+        return slab.purgeEmptyPages() + freeList.purgeFreeBlocks();
     }
 
     /**

@@ -53,10 +53,12 @@ import java.util.Objects;
  * <h2>Memory given back</h2>
  * A span that falls wholly free goes back to the region at once, except up to
  * {@link Builder#spareSpans(int) spareSpans} (default 1) kept wholly free: giving a span back and
- * taking one again costs about 0.3 ms (the span's shared scope is closed, which is a handshake with
- * every thread), so a block allocated and freed in a loop must not do it each time.
- * {@link #trim()} gives back the spares too. The region decommits returned chunks after its decay
- * delay.
+ * taking one again takes the region's lock (and, if the region must then split or decommit that
+ * run, a close of its shared scope, a handshake with every thread of about 0.3 ms), so a block
+ * allocated and freed in a loop must not do it each time. {@link #trim()} gives back the spares
+ * too. The region decommits returned chunks after its decay delay. Free space inside a span that
+ * still holds a live block is given back by {@link #purgeFreeBlocks()} (whole pages of free
+ * blocks, kept mapped: they read zero), which the façade runs at trim and after a decay delay.
  *
  * <p>Handed-out memory is zeroed unless {@link Builder#zeroing(boolean) zeroing} is off; memory
  * known to be zero (fresh from the region, never handed out) is not written again.
@@ -75,6 +77,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private static final int SL_LOG2 = 4;
     private static final int SL_COUNT = 1 << SL_LOG2;
     private static final int FL_COUNT = 32;
+    /** A free block this large (64 KiB, in granules) asks the region for a purge pass. */
+    private static final int PURGE_REQUEST_GRANULES = (64 * 1024) >>> GRANULE_SHIFT;
 
     private static final System.Logger LOG = System.getLogger(TlsfAllocator.class.getName());
     /** 64 KiB of zeros, the source of zeroing, shared by every allocator; never written. */
@@ -277,8 +281,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      * {@inheritDoc}
      *
      * <p>The segment is bound to its span's scope: it throws {@link IllegalStateException} once
-     * the span goes back to the region or the allocator closes, instead of reaching memory that
-     * may be decommitted.
+     * the span's memory is decommitted by the region or the allocator closes, never reaching memory
+     * that is not committed. Kept past its block's free it aliases whatever is allocated there next,
+     * also after the span went back to the region, until the region decommits that memory.
      *
      * @throws UseAfterFreeException if the block was freed
      * @throws ForeignPointerException if this allocator never made the handle, or it points inside a block
@@ -372,6 +377,50 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     /**
+     * Gives the memory of the whole pages inside every free block of the spans held back to the
+     * OS, keeping them mapped (see {@link Region#purge}): free space inside a span that still holds
+     * a live block stops costing resident memory. The metadata lives out of band, so nothing of
+     * the allocator's is lost; the purged bytes read zero. A syscall per such block, under the
+     * allocator's lock: call it off the hot path (the façade's {@code trim()} does).
+     *
+     * <p>Thread-safety: thread-safe; takes the allocator's lock.
+     *
+     * @return the bytes purged
+     * @throws IllegalStateException if the allocator is closed
+     * @throws dev.offheap.allocator.NativeCallException if the kernel refuses; the blocks not yet
+     *         purged stay as they were
+     */
+    public long purgeFreeBlocks() {
+        synchronized (lock) {
+            ensureOpen();
+            long page = region.pageSize();
+            long purged = 0;
+            for (TlsfSpan sp : slots) {
+                if (sp == null) {
+                    continue;
+                }
+                int g = 0;
+                while (g < sp.granules) {
+                    int tag = sp.tagAt(g);
+                    int size = tag & TlsfSpan.SIZE_MASK;
+                    if ((tag & TlsfSpan.FREE) != 0) {
+                        long start = (long) g << GRANULE_SHIFT;
+                        long end = (long) (g + size) << GRANULE_SHIFT;
+                        long from = Checks.alignUp(start, page);
+                        long to = end & -page; // the region pre-faults: clean granules are resident too
+                        if (to > from) {
+                            region.purge(sp.span, from, to - from);
+                            purged += to - from;
+                        }
+                    }
+                    g += Math.max(1, size);
+                }
+            }
+            return purged;
+        }
+    }
+
+    /**
      * {@return exact figures, read under the lock} {@code committedBytes} counts the spans held,
      * {@code decommittedBytes} the span bytes given back to the region.
      */
@@ -386,7 +435,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     /**
      * Frees every block still live, reporting them as leaks (a warning through
      * {@link System.Logger} and {@code leaks} in the snapshot), and gives every span back; closes
-     * the region too if the allocator made it. Every segment handed out throws from now on.
+     * the region too if the allocator made it. Every segment of a span the allocator still held
+     * throws from now on (a segment of a span it had given back already follows
+     * {@link Region#release(Span)}: it throws once that memory is decommitted).
      * Idempotent.
      */
     @Override
@@ -406,7 +457,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             } else {
                 for (TlsfSpan sp : slots) {
                     if (sp != null) {
-                        region.release(sp.span);
+                        region.releaseAndInvalidate(sp.span);
                     }
                 }
             }
@@ -486,6 +537,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         if (size == sp.granules) {
             sp.spare = true;
             spareCount++;
+        }
+        if (size >= PURGE_REQUEST_GRANULES) {
+            region.requestPurge(); // whole pages free inside a span: purged after a decay delay if a pass is set
         }
     }
 

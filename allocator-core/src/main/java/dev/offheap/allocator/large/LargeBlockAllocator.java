@@ -23,9 +23,9 @@ import java.util.Objects;
  * a region decay of zero its pages return to the OS at once, and otherwise after the decay delay.
  *
  * <p>Thread-safety: thread-safe. Every operation takes one internal lock for O(1) work besides
- * the region's own acquire or release (a syscall per block at worst, and closing the span's shared
- * scope, a handshake with every thread: about 0.3 ms measured on a loaded 2-core VM; this is why
- * only large blocks come here).
+ * the region's own acquire or release (a syscall per block at worst, and, when the region must
+ * decommit or split a run whose scope is cached, closing that shared scope, a handshake with every
+ * thread: about 0.3 ms measured on a loaded 2-core VM; this is why only large blocks come here).
  *
  * <p>Handles: {@code Handles.pack(KIND_LARGE, generation, granule)}, {@code granule} being the
  * block's offset from the region's base in 16-byte granules. One generation per region chunk is
@@ -138,7 +138,9 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     /**
      * {@inheritDoc}
      *
-     * <p>The block's span goes back to the region now; every segment of it throws from then on.
+     * <p>The block's span goes back to the region now, without a scope close: a segment kept from
+     * it aliases whatever the region lends there next and throws once the region decommits the
+     * memory (decay, trim) or closes; it never reaches memory that is not committed.
      *
      * @throws DoubleFreeException if the block was freed already
      * @throws ForeignPointerException if this allocator never made the handle
@@ -164,8 +166,9 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     /**
      * {@inheritDoc}
      *
-     * <p>The segment is the block's span: it throws {@link IllegalStateException} once the block is
-     * freed, instead of reaching memory that is given back.
+     * <p>The segment is the block's span: it throws {@link IllegalStateException} once the region
+     * decommits the memory after the block is freed, or the allocator closes, never reaching memory
+     * that is given back.
      *
      * @throws UseAfterFreeException if the block was freed
      * @throws ForeignPointerException if this allocator never made the handle
@@ -254,7 +257,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             } else {
                 for (int c = 0; c < spans.length; c++) {
                     if (spans[c] != null) {
-                        region.release(spans[c]);
+                        region.releaseAndInvalidate(spans[c]);
                         spans[c] = null;
                     }
                 }

@@ -66,6 +66,11 @@ final class SystemVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    public void purge(long address, long byteSize) {
+        Syscalls.madvise(address, byteSize, platform.madvDontNeed());
+    }
+
+    @Override
     public boolean adviseHugePages(long address, long byteSize) {
         if (platform.madvHugePage() < 0) {
             return false;

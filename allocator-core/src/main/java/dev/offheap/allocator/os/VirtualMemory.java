@@ -47,6 +47,13 @@ public interface VirtualMemory {
     void decommit(long address, long byteSize);
 
     /**
+     * Gives the memory of committed pages back to the kernel ({@code madvise(MADV_DONTNEED)}) but
+     * keeps them mapped readable and writable: on Linux the next touch of a page faults in a zero
+     * page, so a segment that still reaches them reads zeros and never crashes.
+     */
+    void purge(long address, long byteSize);
+
+    /**
      * Asks for transparent huge pages ({@code madvise(MADV_HUGEPAGE)}).
      *
      * @return {@code false} where the system has no such advice or refuses it as unsupported

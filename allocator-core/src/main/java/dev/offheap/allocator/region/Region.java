@@ -27,10 +27,10 @@ import java.util.function.LongSupplier;
  * <pre>
  *   FREE (reserved, PROT_NONE, no memory)
  *     -- acquire: mprotect(READ|WRITE) + pre-fault -->  USED (lent in a span)
- *   USED -- release: the span's scope closes -->  IDLE (committed, no owner)
- *   IDLE -- acquire: reused as it is, no syscall -->  USED
+ *   USED -- release: no syscall, the run keeps its scope -->  IDLE (committed, no owner)
+ *   IDLE -- acquire of the same run: reused with its scope, no syscall -->  USED
  *   IDLE -- idle longer than the decay delay, trim(), or room needed under the limit:
- *           madvise(DONTNEED) + mprotect(PROT_NONE) -->  FREE
+ *           the run's scope closes, then madvise(DONTNEED) + mprotect(PROT_NONE) -->  FREE
  * </pre>
  * The decay delay keeps a burst from thrashing (as jemalloc's dirty decay does): memory that was
  * just released is reused without a syscall if it is needed again soon. Decay is applied when the
@@ -42,9 +42,19 @@ import java.util.function.LongSupplier;
  * exceeds the {@link Builder#limit(long) limit}; {@code used} counts USED chunks.
  *
  * <h2>Safety</h2>
- * Every span's segment is bound to a scope of its own that is closed before its memory is
- * decommitted or unmapped, so no segment carved from a region can reach memory that is not
+ * Every span's segment is bound to a scope of its run of chunks that is closed before that memory
+ * is decommitted or unmapped, so no segment carved from a region can reach memory that is not
  * committed, and {@link #close()} makes every one of them throw on access instead of crashing.
+ *
+ * <p>Release does not close the scope: closing a shared scope is a handshake with every thread
+ * (about 0.3 ms), too dear for an allocator that gives a span back and takes one again under churn.
+ * The released run keeps its scope while IDLE and the next acquire of exactly that run lends it
+ * again, in a new {@link Span} (so a release per lending is still checked) with the same scope and
+ * segment. So a segment kept past {@link #release(Span)} stays readable and writable, aliasing
+ * whatever is lent there next (as a freed block's segment does in an allocator's unchecked mode),
+ * until the run is decommitted (decay, {@link #trim()}, room under the limit), an acquire needs a
+ * run that only partly overlaps it (its scope closes then), or the region closes. It never reaches
+ * uncommitted memory.
  */
 public final class Region implements AutoCloseable, MeteredAllocator {
     /** Default reservation: 64 GiB of address space, which costs no memory until committed. */
@@ -82,6 +92,11 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private final byte[] states;
     /** Per IDLE chunk: when it became idle, in {@link #nanoClock} nanoseconds. Guarded by {@link #lock}. */
     private final long[] idleSince;
+    /**
+     * Per chunk: the scope of the run it belongs to while USED or IDLE, or null (always null while
+     * FREE: a scope closes before its memory is decommitted). Guarded by {@link #lock}.
+     */
+    private final SpanScope[] scopes;
     /** Chunks at or above this index have never left FREE. Guarded by {@link #lock}. */
     private int highWater;
     /** Guarded by {@link #lock}. */
@@ -93,6 +108,11 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private volatile long committedBytes;
     private volatile long usedBytes;
     private volatile long decommittedBytesTotal;
+    private volatile long purgedBytesTotal;
+    /** Run by the decay daemon after a decay delay once {@link #requestPurge()} asked; null if none. */
+    private volatile Runnable purgeTask;
+    /** Whether a purge pass is scheduled and has not started: requests before it starts are merged. */
+    private volatile boolean purgeRequested;
     private volatile long decommitFailures;
     // Metrics, written under the lock (once per span, never per allocation), volatile for snapshot().
     private volatile long spansAcquired;
@@ -117,6 +137,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         this.hugePages = b.hugePages;
         this.states = new byte[chunkCount];
         this.idleSince = new long[chunkCount];
+        this.scopes = new SpanScope[chunkCount];
         // Reserve one chunk more than asked so the usable range can start on a chunk boundary:
         // chunk-aligned spans suit huge pages and let an address find its chunk with a shift.
         this.mappingBytes = reserve + chunkBytes;
@@ -164,6 +185,14 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         return decommittedBytesTotal;
     }
 
+    /**
+     * {@return the bytes of lent spans whose memory was given back to the OS by {@link #purge}
+     * since the region was made (they stay committed and counted in {@link #committedBytes()})}
+     */
+    public long purgedBytesTotal() {
+        return purgedBytesTotal;
+    }
+
     /** {@return how many decommits the kernel refused during background decay or while undoing a failed commit} */
     public long decommitFailures() {
         return decommitFailures;
@@ -186,8 +215,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
 
     /**
      * Lends a run of whole chunks, committed and pre-faulted, at least {@code byteSize} long.
-     * Idle committed chunks are reused first; the lowest addresses are preferred, which keeps the
-     * used part of the range compact.
+     * An idle run released with exactly this length is reused first, with its scope (no syscall, no
+     * scope close); then idle committed chunks; the lowest addresses are preferred, which keeps the
+     * used part of the range compact. If the run chosen overlaps part of an idle run's scope, that
+     * scope closes first: segments kept from that run's earlier lendings throw from then on.
      *
      * @param byteSize the least number of bytes wanted; rounded up to whole chunks
      * @return the span
@@ -195,7 +226,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * @throws OutOfOffHeapMemoryException if the reservation has no run that long free, or
      *         committing it would exceed the limit even after idle chunks are decommitted
      * @throws NativeCallException if the kernel refuses to commit; nothing is lent or counted then
-     * @throws IllegalStateException if the region is closed
+     * @throws IllegalStateException if the region is closed, or a segment kept from an earlier
+     *         lending of the run it needs is in use by a native call right now (nothing is lent then)
      */
     public Span acquire(long byteSize) {
         Checks.checkPositive("byteSize", byteSize);
@@ -219,7 +251,14 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                     throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
                 }
             }
+            SpanScope scope = scopeToReuse(first, count);
             commitFreeChunks(first, count, now);
+            if (scope == null) {
+                scope = new SpanScope(first, count, addressOf(first), (long) count << chunkShift);
+                for (int i = first; i < first + count; i++) {
+                    scopes[i] = scope;
+                }
+            }
             for (int i = first; i < first + count; i++) {
                 if (states[i] == IDLE) {
                     idleChunks--;
@@ -228,7 +267,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             }
             highWater = Math.max(highWater, first + count);
             usedBytes += (long) count << chunkShift;
-            Span span = new Span(this, addressOf(first), (long) count << chunkShift, toCommit == (long) count << chunkShift);
+            Span span = new Span(this, addressOf(first), (long) count << chunkShift,
+                    toCommit == (long) count << chunkShift, scope);
             liveSpans.add(span);
             spansAcquired++;
             OffHeapEvents.emitLargeAllocation(name, span.byteSize());
@@ -237,16 +277,37 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     }
 
     /**
-     * Takes a span back. Its scope closes first, so every segment carved from it throws from now
-     * on; its chunks become idle and are decommitted once the decay delay has passed. Releasing a
-     * span of a region that is already closed does nothing.
+     * Takes a span back, without a syscall or a scope close: its chunks become idle, keep their
+     * scope, and are decommitted once the decay delay has passed. A segment carved from the span
+     * stays readable and writable (it aliases whatever the region lends there next) until that
+     * memory is decommitted or the region closes, and throws from then on; it never reaches
+     * uncommitted memory. Releasing a span of a region that is already closed does nothing.
      *
      * @param span a span this region lent
      * @throws IllegalArgumentException if the span belongs to another region
-     * @throws IllegalStateException if the span was released already, or one of its segments is in
-     *         use by a native call right now (the span is then still lent: release it again later)
+     * @throws IllegalStateException if this lending of the span was released already
      */
     public void release(Span span) {
+        release(span, false);
+    }
+
+    /**
+     * Takes a span back as {@link #release(Span)} does, but closes its run's scope first, so every
+     * segment carved from it throws from now on whatever becomes of the memory. The close is a
+     * handshake with every thread (about 0.3 ms): for owners that promise their segments die with
+     * them, as an arena's close does, not for a churn of spans.
+     *
+     * @param span a span this region lent
+     * @throws IllegalArgumentException if the span belongs to another region
+     * @throws IllegalStateException if this lending of the span was released already, or one of its
+     *         segments is in use by a native call right now (the span is then still lent: release
+     *         it again later)
+     */
+    public void releaseAndInvalidate(Span span) {
+        release(span, true);
+    }
+
+    private void release(Span span, boolean invalidate) {
         if (span.region() != this) {
             throw new IllegalArgumentException("span belongs to another region: span=" + span
                     + ", region=" + name + ", owner=" + span.region().name);
@@ -258,7 +319,9 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             if (span.released) {
                 throw new IllegalStateException("span released twice: span=" + span + ", region=" + name);
             }
-            span.closeScope();
+            if (invalidate) {
+                closeScope(span.scope()); // first: it may refuse while a native call uses the memory
+            }
             span.released = true;
             liveSpans.remove(span);
             long now = nanoClock.getAsLong();
@@ -278,6 +341,101 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 RegionDecayDaemon.schedule(this, decayNanos > 0 ? decayNanos : RegionDecayDaemon.RETRY_AFTER_FAILURE_NANOS);
             }
         }
+    }
+
+    /**
+     * Gives the physical memory of whole pages inside a span still lent back to the OS
+     * ({@code madvise(MADV_DONTNEED)}), keeping them committed, mapped and accessible: the next
+     * touch of such a page faults in a zero page, so every segment that reaches them reads zeros
+     * and none can crash. For an allocator whose free space inside a span it keeps (an empty slab
+     * page, a large free block) should stop costing resident memory. A syscall: call it off the
+     * allocate and free fast paths. The bytes stay in {@link #committedBytes()} and are counted in
+     * {@link #purgedBytesTotal()} (and in the snapshot's {@code decommittedBytes}).
+     *
+     * @param span a span this region lent and the caller still holds
+     * @param offset the first byte, from the span's start; a multiple of {@link #pageSize()}
+     * @param byteSize the bytes to purge; a multiple of {@link #pageSize()}, within the span
+     * @throws IllegalArgumentException if the span belongs to another region, or the range is not
+     *         page-aligned or not inside the span
+     * @throws IllegalStateException if this lending of the span was released, or the region is closed
+     * @throws NativeCallException if the kernel refuses; the memory is then as it was
+     */
+    public void purge(Span span, long offset, long byteSize) {
+        if (span.region() != this) {
+            throw new IllegalArgumentException("span belongs to another region: span=" + span
+                    + ", region=" + name + ", owner=" + span.region().name);
+        }
+        long page = memory.pageSize();
+        Checks.checkNotNegative("offset", offset);
+        Checks.checkNotNegative("byteSize", byteSize);
+        if (((offset | byteSize) & (page - 1)) != 0) {
+            throw new IllegalArgumentException("offset and byteSize must be multiples of the page size: offset="
+                    + offset + ", byteSize=" + byteSize + ", pageSize=" + page);
+        }
+        if (byteSize > span.byteSize() - offset) {
+            throw new IllegalArgumentException("range must lie inside the span: offset=" + offset
+                    + ", byteSize=" + byteSize + ", spanBytes=" + span.byteSize());
+        }
+        if (byteSize == 0) {
+            return;
+        }
+        synchronized (lock) { // so the span cannot go back, and its memory to another owner, meanwhile
+            ensureOpen();
+            if (span.released) {
+                throw new IllegalStateException("span was released: span=" + span + ", region=" + name);
+            }
+            memory.purge(span.address() + offset, byteSize);
+            purgedBytesTotal += byteSize;
+        }
+    }
+
+    /**
+     * Sets the pass that purges the free space of the allocators over this region (see
+     * {@link #purge}); the shared decay daemon runs it, without the region's lock, one decay delay
+     * after {@link #requestPurge()} first asks (requests until it starts are merged). Only when
+     * background decay is on.
+     *
+     * <p>Thread-safety: thread-safe; call it once, when the allocators are built.
+     *
+     * @param task the purge pass; it must not throw but for a closed allocator, which is ignored
+     */
+    public void purgeOnDecay(Runnable task) {
+        this.purgeTask = java.util.Objects.requireNonNull(task, "task");
+    }
+
+    /**
+     * Asks for a purge pass one decay delay from now, as {@link #release} schedules decay: for an
+     * allocator whose free space inside a span grew (a page fell empty, a large free block formed).
+     * Cheap when a pass is already scheduled (one volatile read); else it wakes the daemon. No
+     * effect without a {@link #purgeOnDecay purge task} or background decay.
+     *
+     * <p>Thread-safety: thread-safe; takes no lock of the region's.
+     */
+    public void requestPurge() {
+        if (purgeRequested || purgeTask == null || !backgroundDecay || closed) {
+            return;
+        }
+        purgeRequested = true; // volatile: merges the requests of other threads until the pass starts
+        RegionDecayDaemon.schedule(this, decayNanos);
+    }
+
+    /** Runs the purge pass if one was requested, for the {@link RegionDecayDaemon}; no lock held. */
+    void runRequestedPurge() {
+        Runnable task = purgeTask;
+        if (!purgeRequested || task == null || closed) {
+            return;
+        }
+        purgeRequested = false; // volatile: a request from now on schedules the next pass
+        try {
+            task.run();
+        } catch (IllegalStateException closedMeanwhile) {
+            // an allocator closed while the pass ran: nothing left to purge
+        }
+    }
+
+    /** {@return the OS page size in bytes: the unit of {@link #purge}} */
+    public long pageSize() {
+        return memory.pageSize();
     }
 
     /**
@@ -308,7 +466,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * @return the bytes decommitted
      * @throws NativeCallException if the kernel refuses; the chunks not yet decommitted stay
      *         committed and counted as such
-     * @throws IllegalStateException if the region is closed
+     * @throws IllegalStateException if the region is closed, or a segment kept from a released
+     *         span is in use by a native call right now (its chunks stay committed)
      */
     public long trim() {
         synchronized (lock) {
@@ -320,7 +479,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     }
 
     /**
-     * Closes the scope of every span still lent, so that all segments carved from this region throw
+     * Closes the scope of every run lent or idle, so that all segments carved from this region throw
      * on access, then unmaps the whole range. Idempotent.
      *
      * @throws IllegalStateException if a segment of this region is in use by a native call right now;
@@ -337,14 +496,21 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             }
             if (!closed) {
                 int busy = 0;
+                for (int i = 0; i < highWater; i++) {
+                    SpanScope scope = scopes[i];
+                    if (scope != null && scope.firstChunk == i) {
+                        try {
+                            closeScope(scope);
+                        } catch (IllegalStateException inUse) {
+                            busy++;
+                        }
+                    }
+                }
                 for (var it = liveSpans.iterator(); it.hasNext(); ) {
                     Span span = it.next();
-                    try {
-                        span.closeScope();
+                    if (span.scope().closed) {
                         span.released = true;
                         it.remove();
-                    } catch (IllegalStateException inUse) {
-                        busy++;
                     }
                 }
                 if (busy > 0) {
@@ -383,9 +549,26 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         return new OutOfOffHeapMemoryException(reason, name, requested, bound, committedBytes, usedBytes);
     }
 
-    /** First fit; a single chunk prefers an idle (committed) one over a free one. */
+    /**
+     * First fit, after an idle run of exactly {@code count} chunks with its scope (reused without a
+     * scope close); a single chunk prefers an idle (committed) one over a free one, and one whose
+     * scope need not close over one whose scope must.
+     */
     private int findRun(int count) {
+        if (idleChunks >= count) {
+            for (int i = 0; i < highWater; i++) {
+                SpanScope scope = scopes[i];
+                if (states[i] == IDLE && scope != null && scope.firstChunk == i && scope.chunkCount == count) {
+                    return i;
+                }
+            }
+        }
         if (count == 1 && idleChunks > 0) {
+            for (int i = 0; i < highWater; i++) {
+                if (states[i] == IDLE && scopes[i] == null) {
+                    return i;
+                }
+            }
             for (int i = 0; i < highWater; i++) {
                 if (states[i] == IDLE) {
                     return i;
@@ -403,6 +586,36 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         return -1;
     }
 
+    /**
+     * {@return the scope of the idle run {@code [first, first+count)} if it has exactly that run's
+     * scope, else null after closing every scope that overlaps the run}
+     *
+     * @throws IllegalStateException if a scope to close is in use by a native call; the scopes
+     *         closed before it stay closed, which is safe (their runs are idle)
+     */
+    private SpanScope scopeToReuse(int first, int count) {
+        SpanScope head = scopes[first];
+        if (head != null && head.firstChunk == first && head.chunkCount == count) {
+            return head;
+        }
+        for (int i = first; i < first + count; i++) {
+            if (scopes[i] != null) {
+                closeScope(scopes[i]);
+            }
+        }
+        return null;
+    }
+
+    /** Closes an idle run's (or, at close, any run's) scope and forgets it; the caller holds the lock. */
+    private void closeScope(SpanScope scope) {
+        scope.close();
+        for (int i = scope.firstChunk; i < scope.firstChunk + scope.chunkCount; i++) {
+            if (scopes[i] == scope) {
+                scopes[i] = null;
+            }
+        }
+    }
+
     private long freeChunksIn(int first, int count) {
         long free = 0;
         for (int i = first; i < first + count; i++) {
@@ -417,7 +630,11 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private void makeRoomUnderLimit(long toCommit, int first, int count) {
         for (int i = 0; i < highWater && committedBytes + toCommit > limitBytes; i++) {
             if (states[i] == IDLE && (i < first || i >= first + count)) {
-                decommitRun(i, 1);
+                try {
+                    decommitRun(i, 1);
+                } catch (IllegalStateException scopeInUse) {
+                    decommitFailures++; // a stale segment is in a native call: keep the chunk
+                }
             }
         }
     }
@@ -492,7 +709,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             }
             try {
                 decommitRun(i, runEnd - i);
-            } catch (NativeCallException e) {
+            } catch (NativeCallException | IllegalStateException e) {
+                // IllegalStateException: a stale segment of the run is in a native call right now.
                 if (propagate) {
                     throw e;
                 }
@@ -506,8 +724,18 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         return now == Long.MAX_VALUE || now - idleSince[chunk] >= decayNanos;
     }
 
+    /**
+     * Closes the scopes of the chunks, then decommits them: no segment may reach the memory after.
+     *
+     * @throws IllegalStateException if a scope is in use by a native call; nothing is decommitted
+     */
     private void decommitRun(int first, int count) {
         long bytes = (long) count << chunkShift;
+        for (int i = first; i < first + count; i++) {
+            if (scopes[i] != null) {
+                closeScope(scopes[i]);
+            }
+        }
         memory.decommit(addressOf(first), bytes);
         for (int i = first; i < first + count; i++) {
             states[i] = FREE;
@@ -522,7 +750,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * {@inheritDoc}
      *
      * <p>Kind {@code region}: a block is a span; allocations and frees count spans acquired and
-     * released, failed allocations count refused acquires. After close reserved, committed, used and
+     * released, failed allocations count refused acquires; {@code decommittedBytes} counts the bytes
+     * decommitted plus the bytes {@link #purge purged}. After close reserved, committed, used and
      * live read 0; the counters keep their values.
      */
     @Override
@@ -532,7 +761,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         long released = spansReleased;
         return new AllocatorSnapshot(name, "region", isClosed ? 0 : reservedBytes(), committedBytes, usedBytes,
                 isClosed ? 0 : Math.max(0, acquired - released), acquired, released, 0, failedAcquires,
-                0, 0, 0, 0, decommittedBytesTotal, List.of());
+                0, 0, 0, 0, decommittedBytesTotal + purgedBytesTotal, List.of());
     }
 
     @Override

@@ -81,6 +81,7 @@ final class RegionDecayDaemon {
                 }
                 for (Region region : due) {
                     long remaining = region.decayNow();
+                    region.runRequestedPurge(); // no lock of the region's held: the pass takes the allocators' locks
                     if (remaining >= 0) {
                         // 0 left means a decommit the kernel refused: back off instead of spinning.
                         schedule(region, remaining == 0 ? RETRY_AFTER_FAILURE_NANOS : remaining);

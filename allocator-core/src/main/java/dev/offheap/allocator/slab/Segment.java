@@ -18,6 +18,8 @@ final class Segment {
     int usedUnits;
     /** Bit {@code u} set: unit {@code u} has held blocks since the span was lent, so it is not known zero. */
     int touchedUnits;
+    /** Bit {@code u} set: unit {@code u} was purged while empty and not carved since (no resident memory). */
+    int purgedUnits;
 
     Segment(int index, Span span) {
         this.index = index;

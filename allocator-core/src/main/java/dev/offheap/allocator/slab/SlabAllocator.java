@@ -62,8 +62,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * of thrown. A generation is 20 bits wide and a page keeps its
  * generations rising across its lives, so a stale handle is recognised as such until its slot has
  * been reused about a million times; past that it is still refused, as foreign. Every segment
- * handed out is a slice of its segment's span, so once the span goes back to the region (every page
- * in it empty) a segment kept from it throws {@link IllegalStateException}.
+ * handed out is a slice of its segment's span, so once the region decommits that span's memory
+ * (after the span went back to it, every page in it empty, and the region's decay or trim) a segment
+ * kept from it throws {@link IllegalStateException}; until then it aliases whatever is lent there
+ * next. No segment ever reaches memory that is not committed.
  *
  * <h2>Checked mode ({@link Builder#checked(boolean)}, off by default)</h2>
  * Freed blocks are filled with {@value #POISON_BYTE_HEX} and checked when handed out again (a write
@@ -527,6 +529,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             }
             int runMask = (int) ((1L << units) - 1) << first;
             segment.usedUnits |= runMask;
+            segment.purgedUnits &= ~runMask; // about to be touched again
             boolean zeroed = (segment.touchedUnits & runMask) == 0;
             segment.touchedUnits |= runMask;
             int pageId = segment.index * SegmentDescriptor.UNITS_PER_SEGMENT + first;
@@ -648,6 +651,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         capacityByClass[page.sizeClass] -= page.capacity;
         Segment segment = page.segment;
         segment.usedUnits &= ~((int) ((1L << page.units) - 1) << page.firstUnit);
+        region.requestPurge(); // the page's units are empty: purged after a decay delay if a pass is set
         if (segment.usedUnits == 0 && !closed) {
             try {
                 region.release(segment.span);
@@ -656,6 +660,56 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             }
             segments[segment.index] = null;
             segmentCount--;
+        }
+    }
+
+    /**
+     * Gives the memory of every empty page (a unit of a held segment that no page holds, not purged
+     * since it last did) back to the OS, keeping it mapped: see
+     * {@link Region#purge}. The units read zero afterwards, so they are marked untouched and not
+     * zeroed again when carved. A syscall per run of such units, under the allocator's lock: call
+     * it off the hot path (the façade's {@code trim()} does). Segments wholly empty went back to
+     * the region already; the region's own trim or decay decommits those.
+     *
+     * <p>Thread-safety: thread-safe; takes the allocator's lock (pages are carved under it too).
+     *
+     * @return the bytes purged
+     * @throws IllegalStateException if the allocator is closed
+     * @throws dev.offheap.allocator.NativeCallException if the kernel refuses; units not yet
+     *         purged stay as they were and are counted as touched
+     */
+    public long purgeEmptyPages() {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("allocator is closed: name=" + name);
+            }
+            long purged = 0;
+            for (Segment segment : segments) {
+                if (segment == null) {
+                    continue;
+                }
+                // The region pre-faults spans: an empty unit is resident whether it held blocks or not.
+                int candidates = ~segment.usedUnits & ~segment.purgedUnits;
+                int u = 0;
+                while (u < SegmentDescriptor.UNITS_PER_SEGMENT) {
+                    if ((candidates & (1 << u)) == 0) {
+                        u++;
+                        continue;
+                    }
+                    int end = u;
+                    while (end < SegmentDescriptor.UNITS_PER_SEGMENT && (candidates & (1 << end)) != 0) {
+                        end++;
+                    }
+                    long bytes = (long) (end - u) * SegmentDescriptor.UNIT_BYTES;
+                    region.purge(segment.span, (long) u * SegmentDescriptor.UNIT_BYTES, bytes);
+                    int runMask = (int) ((1L << (end - u)) - 1) << u;
+                    segment.touchedUnits &= ~runMask; // known zero again: madvise(DONTNEED) gave zero pages
+                    segment.purgedUnits |= runMask;
+                    purged += bytes;
+                    u = end;
+                }
+            }
+            return purged;
         }
     }
 
@@ -819,7 +873,9 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     /**
      * Reports every block still live as a leak ({@link LeakReport.Cause#OUTSTANDING_AT_CLOSE}, with
      * allocation sites where tracked), gives every segment back and, if the allocator made its own
-     * region, closes it. Every segment handed out throws {@link IllegalStateException} afterwards.
+     * region, closes it. Every segment of a span the allocator still held throws
+     * {@link IllegalStateException} afterwards (one of a span given back earlier throws once the
+     * region decommits it).
      * Idempotent. Must not race with other calls on this allocator.
      */
     @Override
@@ -859,7 +915,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             } else {
                 for (Segment segment : segments) {
                     if (segment != null) {
-                        region.release(segment.span);
+                        region.releaseAndInvalidate(segment.span);
                     }
                 }
             }

@@ -55,6 +55,23 @@ class LargeBlockAllocatorTest {
     }
 
     @Test
+    void aSegmentKeptPastFreeInASharedRegionReadsUntilTheRegionDecommitsAndThenThrows() {
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofHours(1)).build();
+             LargeBlockAllocator large = LargeBlockAllocator.builder().region(region).build()) {
+            long a = large.allocate(3 * MiB);
+            MemorySegment kept = large.segment(a);
+            large.free(a);
+            assertThrows(UseAfterFreeException.class, () -> large.segment(a), "the handle is dead at once");
+            long b = large.allocate(3 * MiB); // the idle run is lent again, with its scope
+            large.segment(b).set(ValueLayout.JAVA_LONG, 0, 42L);
+            assertEquals(42L, kept.get(ValueLayout.JAVA_LONG, 0), "aliases the next block, never unmapped memory");
+            large.free(b);
+            assertEquals(4 * MiB, region.trim());
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_LONG, 0));
+        }
+    }
+
+    @Test
     void staleInteriorAndForeignHandlesAreToldApart() {
         try (LargeBlockAllocator large = LargeBlockAllocator.builder().reserve(64 * MiB).build()) {
             long a = large.allocate(2 * MiB);

@@ -22,6 +22,7 @@ final class FaultyMemory implements VirtualMemory {
         COMMIT("mprotect", "ENOMEM", 12),
         POPULATE("madvise(MADV_POPULATE_WRITE)", "EFAULT", 14),
         DECOMMIT("madvise(MADV_DONTNEED)", "EAGAIN", 11),
+        PURGE("madvise(MADV_DONTNEED)", "EINVAL", 22),
         HUGE_PAGES("madvise(MADV_HUGEPAGE)", "ENOMEM", 12),
         RELEASE("munmap", "EINVAL", 22);
 
@@ -132,6 +133,12 @@ final class FaultyMemory implements VirtualMemory {
         maybeFail(Call.DECOMMIT, address, byteSize);
         real.decommit(address, byteSize);
         committedBytes.addAndGet(-byteSize);
+    }
+
+    @Override
+    public void purge(long address, long byteSize) {
+        maybeFail(Call.PURGE, address, byteSize);
+        real.purge(address, byteSize);
     }
 
     @Override

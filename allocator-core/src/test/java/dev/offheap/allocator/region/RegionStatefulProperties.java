@@ -79,7 +79,11 @@ class RegionStatefulProperties {
     }
 
     /** A span the property holds, with the id whose pattern fills it and the chunks the model gave. */
-    record LiveSpan(Span span, long id, int first, int count) {
+    record LiveSpan(Span span, long id, int first, int count, long scope) {
+    }
+
+    /** A slice of a released span and the model's id of the scope of its run. */
+    record KeptSegment(MemorySegment segment, long scope) {
     }
 
     /** The region under test, its model, and what the sequence holds. */
@@ -90,7 +94,8 @@ class RegionStatefulProperties {
         final RegionModel model;
         final List<LiveSpan> live = new ArrayList<>();
         final List<Span> released = new ArrayList<>();
-        final List<MemorySegment> segmentsOfReleased = new ArrayList<>();
+        /** A slice kept from each released span, with the model's id of the scope it was lent under. */
+        final List<KeptSegment> segmentsOfReleased = new ArrayList<>();
         long nextId;
 
         State(long limitBytes, List<AutoCloseable> opened) {
@@ -127,7 +132,24 @@ class RegionStatefulProperties {
             }
             long id = nextId++;
             Patterns.fill(span.segment(), id);
-            live.add(new LiveSpan(span, id, grant.first(), grant.count()));
+            live.add(new LiveSpan(span, id, grant.first(), grant.count(), grant.scope()));
+            checkKeptSegments();
+        }
+
+        /**
+         * A segment kept from a released span reads while the model says its run's scope is open
+         * (the run is still committed: idle, or lent again) and throws once the scope closed, which
+         * the model does before every decommit: no kept segment reaches uncommitted memory.
+         */
+        void checkKeptSegments() {
+            for (KeptSegment kept : segmentsOfReleased) {
+                if (!region.isClosed() && model.isOpen(kept.scope)) {
+                    kept.segment.get(ValueLayout.JAVA_LONG, 0);
+                } else {
+                    assertThrows(IllegalStateException.class, () -> kept.segment.get(ValueLayout.JAVA_LONG, 0),
+                            "a released span's segment never reaches the memory once it is decommitted");
+                }
+            }
         }
 
         void release(LiveSpan victim) {
@@ -137,9 +159,8 @@ class RegionStatefulProperties {
             model.release(victim.first, victim.count, clock.get());
             live.remove(victim);
             released.add(victim.span);
-            segmentsOfReleased.add(kept);
-            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_LONG, 0),
-                    "a released span's segment never reaches the memory again");
+            segmentsOfReleased.add(new KeptSegment(kept, victim.scope));
+            checkKeptSegments();
         }
 
         void releaseTwice() {
@@ -158,6 +179,7 @@ class RegionStatefulProperties {
 
         void trim() {
             assertEquals(model.trim(), region.trim());
+            checkKeptSegments();
         }
 
         void close() {
@@ -168,6 +190,8 @@ class RegionStatefulProperties {
                 assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_BYTE, 0));
             }
             live.clear();
+            model.closeAll();
+            checkKeptSegments();
             model.trim();
             model.committed = 0;
             model.used = 0;

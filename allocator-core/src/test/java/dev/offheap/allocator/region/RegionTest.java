@@ -101,7 +101,113 @@ class RegionTest {
     }
 
     @Test
-    void aSegmentOfAReleasedSpanThrowsInsteadOfTouchingMemory() {
+    void aReleasedRunKeepsItsScopeWhileIdleAndTheNextAcquireOfItReusesIt() {
+        AtomicLong now = new AtomicLong();
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofSeconds(10))
+                .nanoClock(now::get).backgroundDecay(false).build()) {
+            Span first = region.acquire(2 * CHUNK);
+            MemorySegment kept = first.segment().asSlice(CHUNK, 64);
+            region.release(first);
+            kept.set(ValueLayout.JAVA_INT, 0, 7); // idle and committed: readable, nothing to crash on
+            Span again = region.acquire(2 * CHUNK);
+            assertEquals(first.address(), again.address(), "the idle run of exactly that length comes first");
+            assertFalse(again.zeroed());
+            assertEquals(7, again.segment().get(ValueLayout.JAVA_INT, CHUNK), "same memory, kept as it was");
+            kept.set(ValueLayout.JAVA_INT, 0, 8);
+            assertEquals(8, again.segment().get(ValueLayout.JAVA_INT, CHUNK), "a stale segment aliases the new lending");
+            assertThrows(IllegalStateException.class, () -> region.release(first), "each lending is released once");
+            region.release(again);
+            assertThrows(IllegalStateException.class, () -> region.release(again));
+            now.addAndGet(Duration.ofSeconds(10).toNanos());
+            region.release(region.acquire(CHUNK)); // decay runs: the idle run is decommitted
+            assertEquals(2 * CHUNK, region.decommittedBytesTotal());
+            assertEquals(CHUNK, region.committedBytes());
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_INT, 0), "decommitted: dead");
+            assertThrows(IllegalStateException.class, () -> again.segment().get(ValueLayout.JAVA_INT, 0));
+        }
+    }
+
+    @Test
+    void purgeGivesPagesBackButKeepsThemMappedReadingZero() {
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofHours(1)).build()) {
+            Span span = region.acquire(CHUNK);
+            MemorySegment kept = span.segment().asSlice(MiB, 64);
+            span.segment().fill((byte) 5);
+            long base = region.baseAddress();
+            assertEquals(CHUNK, ResidentMemory.ofRange(base, region.reservedBytes()));
+            region.purge(span, MiB, MiB);
+            assertEquals(MiB, ResidentMemory.ofRange(base, region.reservedBytes()), "the purged half left RSS");
+            assertEquals(0, kept.get(ValueLayout.JAVA_LONG, 0), "mapped, reads a zero page, no crash");
+            assertEquals(5, span.segment().get(ValueLayout.JAVA_BYTE, MiB - 1), "the rest untouched");
+            assertEquals(MiB, region.purgedBytesTotal());
+            assertEquals(CHUNK, region.committedBytes(), "still committed: lent, mapped, accessible");
+            assertEquals(MiB, region.snapshot().decommittedBytes());
+            long page = region.pageSize();
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, 1, page));
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, 0, page + 1));
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, -page, page));
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, CHUNK - page, 2 * page));
+            assertThrows(IllegalArgumentException.class, () -> region.purge(span, page, Long.MAX_VALUE & -page));
+            try (Region other = Region.builder().reserve(CHUNK).build()) {
+                Span foreign = other.acquire(CHUNK);
+                assertThrows(IllegalArgumentException.class, () -> region.purge(foreign, 0, page));
+            }
+            region.release(span);
+            assertThrows(IllegalStateException.class, () -> region.purge(span, 0, page), "released: not the caller's");
+            assertEquals(MiB, region.purgedBytesTotal(), "refusals count nothing");
+        }
+    }
+
+    @Test
+    void aRefusedPurgeThrowsTheKernelsErrorAndCountsNothing() {
+        FaultyMemory memory = new FaultyMemory();
+        try (Region region = Region.builder().reserve(16 * MiB).memory(memory).decay(Duration.ofHours(1)).build()) {
+            Span span = region.acquire(CHUNK);
+            span.segment().set(ValueLayout.JAVA_LONG, 0, 9L);
+            memory.failNext(FaultyMemory.Call.PURGE, 1);
+            NativeCallException e = assertThrows(NativeCallException.class, () -> region.purge(span, 0, CHUNK));
+            assertEquals("EINVAL", e.errnoName());
+            assertEquals(0, region.purgedBytesTotal());
+            assertEquals(9L, span.segment().get(ValueLayout.JAVA_LONG, 0), "nothing purged");
+            region.purge(span, 0, CHUNK);
+            assertEquals(0L, span.segment().get(ValueLayout.JAVA_LONG, 0));
+        }
+    }
+
+    @Test
+    void anAcquireThatSplitsAnIdleRunClosesItsScopeFirst() {
+        try (Region region = Region.builder().reserve(2 * CHUNK).decay(Duration.ofHours(1)).build()) {
+            Span pair = region.acquire(2 * CHUNK);
+            MemorySegment high = pair.segment().asSlice(CHUNK, 64);
+            region.release(pair);
+            high.get(ValueLayout.JAVA_BYTE, 0);
+            Span one = region.acquire(CHUNK); // only the idle pair is left: split, its scope closes
+            assertEquals(pair.address(), one.address());
+            assertThrows(IllegalStateException.class, () -> high.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(IllegalStateException.class, () -> pair.segment().get(ValueLayout.JAVA_BYTE, 0));
+            one.segment().set(ValueLayout.JAVA_LONG, 0, 1L); // the new lending has a scope of its own
+            assertEquals(2 * CHUNK, region.committedBytes(), "the split reused the committed chunk");
+        }
+    }
+
+    @Test
+    void releaseAndInvalidateKillsTheSegmentsAtOnceAndTheRunStaysReusable() {
+        try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofHours(1)).build()) {
+            Span span = region.acquire(CHUNK);
+            MemorySegment kept = span.segment().asSlice(0, 64);
+            region.releaseAndInvalidate(span);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(IllegalStateException.class, () -> region.releaseAndInvalidate(span));
+            assertEquals(CHUNK, region.committedBytes(), "idle, committed, without a scope");
+            Span again = region.acquire(CHUNK);
+            assertEquals(span.address(), again.address());
+            again.segment().set(ValueLayout.JAVA_LONG, 0, 1L);
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0), "still dead");
+        }
+    }
+
+    @Test
+    void aSegmentOfAReleasedSpanThrowsOnceTheMemoryIsDecommitted() {
         try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ZERO).build()) {
             Span span = region.acquire(CHUNK);
             MemorySegment slice = span.segment().asSlice(64, 64);
@@ -221,6 +327,7 @@ class RegionTest {
         }
         @Override public void populate(long address, long byteSize) { real.populate(address, byteSize); }
         @Override public void decommit(long address, long byteSize) { real.decommit(address, byteSize); }
+        @Override public void purge(long address, long byteSize) { real.purge(address, byteSize); }
         @Override public boolean adviseHugePages(long address, long byteSize) { return real.adviseHugePages(address, byteSize); }
         @Override public void release(long address, long byteSize) { real.release(address, byteSize); }
     }

@@ -150,7 +150,10 @@ class BadInputMatrixTest {
                 row("Region.release(Span)", "span of a closed region", null, f -> f.closedRegion.release(f.spanOfClosed)),
                 row("Region.trim()", "closed region", ise, f -> f.closedRegion.trim()),
                 row("Region.close()", "closed already", null, f -> f.closedRegion.close()),
-                row("Span.segment() access", "after release", ise, f -> f.releasedSpan.segment().get(ValueLayout.JAVA_BYTE, 0)),
+                row("Span.segment() access", "after release and decommit (trim)", ise, f -> {
+                    f.region.trim();
+                    f.releasedSpan.segment().get(ValueLayout.JAVA_BYTE, 0);
+                }),
                 row("Span.segment() access", "after the region closed", ise, f -> f.spanOfClosed.segment().get(ValueLayout.JAVA_BYTE, 0)),
                 row("Span.segment() access", "one past the end", IndexOutOfBoundsException.class,
                         f -> f.foreignSpan.segment().get(ValueLayout.JAVA_BYTE, f.foreignSpan.byteSize())),

@@ -117,7 +117,8 @@ class SecurityPropertiesTest {
         Span released = region.acquire(2 * CHUNK);
         MemorySegment ofReleased = released.segment().asSlice(CHUNK, 64);
         region.release(released);
-        assertThrows(IllegalStateException.class, () -> ofReleased.get(ValueLayout.JAVA_BYTE, 0), "after release");
+        // Released but still committed (idle): readable, aliasing the run; it throws once decommitted.
+        ofReleased.get(ValueLayout.JAVA_BYTE, 0);
         region.trim();
         assertThrows(IllegalStateException.class, () -> ofReleased.set(ValueLayout.JAVA_BYTE, 0, (byte) 1), "after trim");
 

@@ -188,6 +188,10 @@ class SlabAllocatorTest {
             }
             // Only the page that is still this thread's current page of the class stays.
             assertEquals(SegmentDescriptor.SEGMENT_BYTES, region.usedBytes());
+            // Released to the region but still committed (idle): the stale segment reads, and
+            // throws once the region decommits the memory.
+            kept.get(ValueLayout.JAVA_BYTE, 0);
+            assertEquals(SegmentDescriptor.SEGMENT_BYTES, region.trim());
             assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
             AllocatorSnapshot snap = own.snapshot();
             assertEquals(0, snap.liveBlocks());
