@@ -279,7 +279,8 @@ class RegionTest {
         assertThrows(IllegalArgumentException.class, () -> Region.builder().reserve(0));
         assertThrows(IllegalArgumentException.class, () -> Region.builder().reserve(Region.MAX_RESERVE_BYTES + 1));
         assertThrows(IllegalArgumentException.class, () -> Region.builder().limit(0));
-        assertThrows(IllegalArgumentException.class, () -> Region.builder().decay(Duration.ofSeconds(-1)));
+        Duration negative = Duration.ofSeconds(-1);
+        assertThrows(IllegalArgumentException.class, () -> Region.builder().decay(negative));
     }
 
     @Test
