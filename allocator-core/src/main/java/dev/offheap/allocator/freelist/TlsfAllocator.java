@@ -81,8 +81,11 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private static final int PURGE_REQUEST_GRANULES = (64 * 1024) >>> GRANULE_SHIFT;
 
     private static final System.Logger LOG = System.getLogger(TlsfAllocator.class.getName());
-    /** 64 KiB of zeros, the source of zeroing, shared by every allocator; never written. */
-    private static final MemorySegment ZEROS = java.lang.foreign.Arena.global().allocate(64 * 1024);
+    /**
+     * 64 KiB of zeros, the source of zeroing (a copy makes no slice object, unlike {@code fill});
+     * shared by every allocator, never written. On the heap: no native memory outside the region.
+     */
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[64 * 1024]);
 
     private final String name;
     private final Region region;
