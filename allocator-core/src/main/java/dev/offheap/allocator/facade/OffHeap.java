@@ -82,7 +82,12 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         this.freeListMax = freeList.maxBlockBytes();
     }
 
-    /** {@return a builder: 64 GiB reserved, no limit, 10 s decay, zeroing, sampled leak detection} */
+    /**
+     * {@return a builder: 64 GiB reserved, no limit, 10 s decay, zeroing, sampled leak detection,
+     * unless system properties set other defaults ({@link OffHeapDefaults})}
+     *
+     * @throws IllegalArgumentException if a {@code dev.offheap.*} property has a bad value
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -281,10 +286,10 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public static final class Builder {
         private String name = "offheap";
         /** Reservation, limit, decay and huge pages: the region's own settings and checks. */
-        private final Region.Builder region = Region.builder();
-        private boolean zeroing = true;
-        private boolean checked;
-        private LeakDetection leakDetection = LeakDetection.SAMPLED;
+        private final Region.Builder region = OffHeapDefaults.regionBuilder();
+        private boolean zeroing = OffHeapDefaults.zeroing();
+        private boolean checked = OffHeapDefaults.checked();
+        private LeakDetection leakDetection = OffHeapDefaults.leakDetection();
         private LeakListener leakListener = LeakListener.logging();
 
         private Builder() {
