@@ -94,7 +94,7 @@ class PrometheusScrapeTest {
                 .filter(name -> !produced.contains(name)).toList());
         for (String panel : List.of("offheap_memory_reserved_bytes", "offheap_memory_committed_bytes",
                 "offheap_memory_used_bytes", "offheap_allocations_total", "offheap_frees_total",
-                "offheap_allocations_failed_total", "offheap_leaks_total", "offheap_double_frees_total",
+                "offheap_allocations_failed_total", "offheap_misuse_total", "offheap_memory_limit_bytes",
                 "offheap_fragmentation_bytes", "offheap_fragmentation_ratio")) {
             assertTrue(queried.contains(panel), "no panel shows " + panel);
         }
