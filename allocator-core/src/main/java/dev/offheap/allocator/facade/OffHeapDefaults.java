@@ -15,6 +15,12 @@ import java.util.Locale;
  *
  * <p>Thread-safety: stateless; reads {@link System#getProperty(String)}.
  *
+ * {@snippet :
+ * // java -Ddev.offheap.limit=4g -Ddev.offheap.decay=2s ...
+ * OffHeap fromProperties = OffHeap.builder().build();                // limit 4 GiB, decay 2 s
+ * OffHeap fromCode = OffHeap.builder().limit(256L << 20).build();    // limit 256 MiB: the builder wins
+ * }
+ *
  * <table class="striped">
  *   <caption>System properties</caption>
  *   <thead><tr><th>property</th><th>values</th><th>default</th><th>builder method</th></tr></thead>
