@@ -107,6 +107,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     // Written under the lock, read anywhere: volatile publishes each new value.
     private volatile long committedBytes;
     private volatile long usedBytes;
+    /** The most bytes committed at once since the region was made; written under {@link #lock}. */
+    private volatile long peakCommittedBytes;
     private volatile long decommittedBytesTotal;
     private volatile long purgedBytesTotal;
     /** Run by the decay daemon after a decay delay once {@link #requestPurge()} asked; null if none. */
@@ -173,6 +175,11 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     /** {@return the bytes lent to allocators now} */
     public long usedBytes() {
         return usedBytes;
+    }
+
+    /** {@return the most bytes committed at once since the region was made (kept after close)} */
+    public long peakCommittedBytes() {
+        return peakCommittedBytes;
     }
 
     /** {@return the limit on committed bytes; {@link Long#MAX_VALUE} if there is none} */
@@ -667,6 +674,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 }
                 idleChunks += runEnd - i;
                 committedBytes += bytes;
+                peakCommittedBytes = Math.max(peakCommittedBytes, committedBytes);
                 OffHeapEvents.emitRegionCommit(name, bytes, committedBytes);
                 i = runEnd;
                 if (hugePages) {
