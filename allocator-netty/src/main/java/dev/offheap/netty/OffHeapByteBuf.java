@@ -57,10 +57,15 @@ final class OffHeapByteBuf extends AbstractReferenceCountedByteBuf {
     private MemoryBlock block;
     /** The block's segment (its usable bytes); {@link MemorySegment#NULL} once deallocated. */
     private MemorySegment memory;
-    /** A view of {@link #memory}, made on first NIO use; dropped when the block changes. */
-    private ByteBuffer nioView;
-    /** A duplicate of {@link #nioView} that {@link #internalNioBuffer} repositions, as Netty's. */
-    private ByteBuffer internalNio;
+    /**
+     * A view of {@link #memory}, made on first NIO use; dropped when the block changes. Volatile:
+     * derived buffers used on several event loops (a broadcast {@code retainedDuplicate()}) make
+     * and read it concurrently, and a view published without a fence could be seen before its
+     * address is.
+     */
+    private volatile ByteBuffer nioView;
+    /** A duplicate of {@link #nioView} that {@link #internalNioBuffer} repositions, as Netty's; volatile as above. */
+    private volatile ByteBuffer internalNio;
     private int capacity;
 
     OffHeapByteBuf(OffHeapByteBufAllocator alloc, int initialCapacity, int maxCapacity) {
