@@ -410,6 +410,20 @@ abstract class DirectByteBufContract {
         io.release();
     }
 
+    @Test
+    void swappedAndReadOnlyViewsShareTheBytes() {
+        ByteBuf buf = alloc.directBuffer(16);
+        buf.order(java.nio.ByteOrder.LITTLE_ENDIAN).writeInt(0x01020304);
+        buf.writerIndex(4);
+        assertEquals(0x04, buf.getByte(0), "little-endian view: low byte first");
+        ByteBuf readOnly = buf.asReadOnly();
+        assertTrue(readOnly.isReadOnly());
+        assertEquals(0x04030201, readOnly.getInt(0));
+        assertThrows(java.nio.ReadOnlyBufferException.class, () -> readOnly.setByte(0, 1));
+        assertThrows(java.nio.ReadOnlyBufferException.class, () -> buf.getBytes(0, ByteBuffer.allocate(4).asReadOnlyBuffer()));
+        buf.release();
+    }
+
     static byte[] pattern(int length) {
         byte[] data = new byte[length];
         for (int i = 0; i < length; i++) {
