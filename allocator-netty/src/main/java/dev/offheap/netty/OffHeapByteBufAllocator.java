@@ -162,11 +162,18 @@ public final class OffHeapByteBufAllocator extends AbstractByteBufAllocator impl
         return block;
     }
 
-    /** Frees a buffer's block; called once per block (deallocate or a move). */
+    /**
+     * Frees a buffer's block; called once per block (deallocate or a move). If the {@code OffHeap}
+     * was closed first, its close has freed the block already and {@code close()} throws
+     * {@link IllegalStateException}; the block stops counting here either way.
+     */
     void freeBlock(MemoryBlock block) {
         long bytes = block.byteSize();
-        block.close();
-        metric.directFreed(bytes);
+        try {
+            block.close();
+        } finally {
+            metric.directFreed(bytes);
+        }
     }
 
     @Override
