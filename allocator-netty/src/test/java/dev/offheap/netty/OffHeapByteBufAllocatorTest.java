@@ -106,6 +106,36 @@ class OffHeapByteBufAllocatorTest {
     }
 
     @Test
+    void oneBufferBroadcastAsRetainedDuplicatesIsReadOnManyThreadsAndFreedOnce() throws Exception {
+        byte[] data = DirectByteBufContract.pattern(10_000);
+        ByteBuf shared = alloc.directBuffer(data.length).writeBytes(data);
+        int readers = 4;
+        ByteBuf[] duplicates = new ByteBuf[readers];
+        for (int i = 0; i < readers; i++) {
+            duplicates[i] = shared.retainedDuplicate(); // as a broadcast to several channels does
+        }
+        shared.release();
+        assertEquals(1, offHeap.snapshot().liveBlocks(), "the duplicates keep the block");
+        java.util.List<CompletableFuture<byte[]>> reads = new java.util.ArrayList<>();
+        for (ByteBuf dup : duplicates) {
+            reads.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    java.nio.ByteBuffer view = dup.nioBuffer(); // all readers make and use the parent's view at once
+                    byte[] got = new byte[view.remaining()];
+                    view.get(got);
+                    return got;
+                } finally {
+                    dup.release();
+                }
+            }));
+        }
+        for (CompletableFuture<byte[]> read : reads) {
+            assertArrayEquals(data, read.get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(0, alloc.liveDirectBuffers(), "the last duplicate's release freed the block");
+    }
+
+    @Test
     void usedDirectMemoryIsTheOffHeapsUsedBytesWhenTheAdapterIsItsOnlyUser() {
         ByteBuf a = alloc.directBuffer(100);
         ByteBuf b = alloc.directBuffer(50_000);
