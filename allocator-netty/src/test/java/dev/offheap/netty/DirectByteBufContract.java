@@ -411,6 +411,7 @@ abstract class DirectByteBufContract {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // order(ByteOrder) is deprecated in favour of the *LE methods, still supported
     void swappedAndReadOnlyViewsShareTheBytes() {
         ByteBuf buf = alloc.directBuffer(16);
         buf.order(java.nio.ByteOrder.LITTLE_ENDIAN).writeInt(0x01020304);
