@@ -40,6 +40,18 @@ final class LoadDriver {
         this.maxValueBytes = maxValueBytes;
     }
 
+    /**
+     * Sets every key once, without waiting for replies ({@code noreply}), so the timed run starts
+     * on a full cache; with more data than the limit, eviction runs here already.
+     */
+    void fill(long seed) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int k = 0; k < keys; k++) {
+            client.setWithNoReply(key(k), 0, ValueCodec.encode(k, 0, minValueBytes + random.nextInt(maxValueBytes - minValueBytes + 1)));
+        }
+        client.get(key(0)); // a round trip after the last set
+    }
+
     Result run(int threads, Duration duration, long seed) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {

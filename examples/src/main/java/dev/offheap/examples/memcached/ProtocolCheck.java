@@ -18,11 +18,13 @@ import java.util.Map;
 final class ProtocolCheck {
     private final MemcachedClient client;
     private final long memoryLimitBytes;
+    private final int port;
     private final List<String> failures = new ArrayList<>();
     private int checks;
 
-    ProtocolCheck(MemcachedClient client, long memoryLimitBytes) {
+    ProtocolCheck(MemcachedClient client, int port, long memoryLimitBytes) {
         this.client = client;
+        this.port = port;
         this.memoryLimitBytes = memoryLimitBytes;
     }
 
@@ -56,7 +58,14 @@ final class ProtocolCheck {
         check("incr of a missing key creates it with the initial value", client.incr("fresh-counter", 1, 100) == 100);
         check("touch of a present key", client.touch("k1", 3600));
         check("touch of a missing key", !client.touch("nope", 3600));
-        check("gat returns the value", "swapped".equals(client.getAndTouch("k1", 3600)));
+        try (TextExchange raw = new TextExchange(port)) { // xmemcached sends gat only in the binary protocol
+            String gat = raw.call("gat 3600 k1 nope\r\n", "END\r\n");
+            check("gat returns the value", gat.equals("VALUE k1 0 7\r\nswapped\r\nEND\r\n"));
+            String gats = raw.call("gats 3600 k1\r\n", "END\r\n");
+            check("gats returns the value and its cas unique", gats.matches("VALUE k1 0 7 \\d+\r\nswapped\r\nEND\r\n"));
+            check("stats settings", raw.call("stats settings\r\n", "END\r\n").contains("STAT maxbytes " + memoryLimitBytes + "\r\n"));
+            check("stats items", raw.call("stats items\r\n", "END\r\n").contains(":number "));
+        }
         long now = System.currentTimeMillis() / 1000;
         check("an absolute expiry in the future keeps the item", client.set("abs-future", (int) (now + 3600), "x")
                 && "x".equals(client.get("abs-future")));
