@@ -566,7 +566,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
         if (tokens - (noreply ? 1 : 0) == 2) {
             delay = parseSigned(1);
             if (badNumber) {
-                reply(ctx, Replies.BAD_FORMAT);
+                reply(ctx, Replies.BAD_EXPTIME); // memcached's words for a bad delay
                 return;
             }
         } else if (tokens == 3) {
