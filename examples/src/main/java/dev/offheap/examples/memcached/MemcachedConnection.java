@@ -15,9 +15,8 @@ import java.lang.foreign.ValueLayout;
  * as they arrive, runs each command on the {@link ItemStore}, and writes the replies, batched
  * and flushed once per read.
  *
- * <p>Memory per connection is bounded: a command line is collected in a 2 KiB array (a
- * retrieval line, and only one, may grow to {@value #MAX_RETRIEVAL_LINE} bytes: 250 keys of 250
- * bytes); a data block is copied from the network buffer straight into the item's off-heap block
+ * <p>Memory per connection is bounded: a command line is collected in a 2 KiB array (a longer
+ * multi-get is served key by key as it arrives, so it needs no more); a data block is copied from the network buffer straight into the item's off-heap block
  * as it arrives, never gathered on the heap; a value too large is counted down and dropped; and
  * reading stops while the channel is not writable, so a client that does not read its replies
  * cannot make the server queue without bound. Values are sent as views of their blocks, each
@@ -28,8 +27,6 @@ import java.lang.foreign.ValueLayout;
 final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     /** The longest command line memcached reads before it gives up on the connection. */
     static final int MAX_LINE = 2048;
-    /** The longest {@code get}/{@code gets}/{@code gat}/{@code gats} line accepted. */
-    static final int MAX_RETRIEVAL_LINE = 64 * 1024;
     private static final int MAX_TOKENS = 8;
 
     private static final byte[] GET = Replies.ascii("get");
@@ -77,6 +74,13 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     private long pendingEnd;
     /** Bytes of a refused data block still to be dropped. */
     private long swallowRemaining;
+    /** A multi-get longer than the line buffer, served as it arrives ({@link #serveCompleteKeys}). */
+    private boolean retrieving;
+    private boolean retrievingWithCas;
+    private boolean retrievingTouch;
+    private long retrievingDeadline;
+    /** Skipping the rest of a line that was answered with an error already. */
+    private boolean discardingLine;
     /** Replies not yet handed to Netty. */
     private ByteBuf out;
     private boolean closing;
@@ -188,6 +192,11 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
         int from = in.readerIndex();
         int lf = in.indexOf(from, in.writerIndex(), (byte) '\n');
         int available = (lf < 0 ? in.writerIndex() : lf + 1) - from;
+        if (discardingLine) { // the rest of a line already answered with an error
+            in.skipBytes(available);
+            discardingLine = lf < 0;
+            return;
+        }
         int n = Math.min(available, line.length - lineLength);
         in.readBytes(line, lineLength, n);
         lineLength += n;
@@ -197,24 +206,75 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
                 end--;
             }
             lineLength = 0;
-            try {
-                process(ctx, end);
-            } finally {
-                if (line != null && line.length > MAX_LINE) {
-                    line = new byte[MAX_LINE]; // one long multi-get does not keep its array
+            if (retrieving) {
+                retrieving = false;
+                if (serveKeys(ctx, 0, end)) {
+                    reply(ctx, Replies.END);
                 }
+            } else {
+                process(ctx, end);
             }
             return;
         }
         if (lineLength == line.length) { // full, and no end of line yet
-            if (line.length < MAX_RETRIEVAL_LINE && isRetrievalLine()) {
-                line = java.util.Arrays.copyOf(line, Math.min(MAX_RETRIEVAL_LINE, line.length * 4));
+            if (retrieving || isRetrievalLine()) {
+                serveCompleteKeys(ctx);
                 return;
             }
             stats.protocolErrors.increment();
             reply(ctx, Replies.LINE_TOO_LONG);
             closeAfterReplies(ctx); // memcached drops such a connection: there is no telling where the next command starts
         }
+    }
+
+    /**
+     * A multi-get longer than the line buffer is served as it arrives, as memcached serves one:
+     * the keys the buffer holds whole are answered now, the one cut off moves to the front.
+     */
+    private void serveCompleteKeys(ChannelHandlerContext ctx) {
+        int lastSpace = lineLength - 1;
+        while (lastSpace >= 0 && line[lastSpace] != ' ') {
+            lastSpace--;
+        }
+        int from = 0;
+        if (!retrieving) {
+            tokenize(lastSpace < 0 ? 0 : lastSpace);
+            retrievingWithCas = is(0, GETS) || is(0, GATS);
+            retrievingTouch = is(0, GAT) || is(0, GATS);
+            if (retrievingTouch) {
+                long exptime = tokens >= 2 ? parseSigned(1) : 0;
+                if (tokens < 2 || badNumber) {
+                    failLongRetrieval(ctx, Replies.BAD_EXPTIME);
+                    return;
+                }
+                retrievingDeadline = Expiry.deadline(exptime, store.nowSeconds());
+                from = tokenEnd[1];
+            } else {
+                from = tokens >= 1 ? tokenEnd[0] : 0;
+            }
+            retrieving = true;
+        }
+        if (lastSpace < from || lineLength - lastSpace > ItemLayout.MAX_KEY_BYTES + 1) {
+            failLongRetrieval(ctx, Replies.BAD_FORMAT); // a key longer than any key can be
+            return;
+        }
+        if (!serveKeys(ctx, from, lastSpace)) {
+            retrieving = false;
+            lineLength = 0;
+            discardingLine = true;
+            return;
+        }
+        int rest = lineLength - lastSpace;
+        System.arraycopy(line, lastSpace, line, 0, rest);
+        lineLength = rest;
+    }
+
+    private void failLongRetrieval(ChannelHandlerContext ctx, byte[] error) {
+        stats.protocolErrors.increment();
+        reply(ctx, error);
+        retrieving = false;
+        lineLength = 0;
+        discardingLine = true;
     }
 
     private boolean isRetrievalLine() {
@@ -342,10 +402,11 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** get/gets/gat/gats: every key is checked before any value is sent. */
+    /** get/gets/gat/gats on one line: every key is checked before any value is sent. */
     private void retrieve(ChannelHandlerContext ctx, boolean withCas, boolean touch, int end) {
         int pos = tokenEnd[0];
-        long deadline = 0;
+        retrievingWithCas = withCas;
+        retrievingTouch = touch;
         if (touch) {
             if (tokens < 3) {
                 reply(ctx, Replies.ERROR);
@@ -356,7 +417,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
                 reply(ctx, Replies.BAD_EXPTIME);
                 return;
             }
-            deadline = Expiry.deadline(exptime, store.nowSeconds());
+            retrievingDeadline = Expiry.deadline(exptime, store.nowSeconds());
             pos = tokenEnd[1];
         }
         int keys = 0;
@@ -378,21 +439,36 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
             reply(ctx, Replies.ERROR);
             return;
         }
-        for (int p = pos; ; ) {
-            int start = skipSpaces(p, end);
-            if (start == end) {
-                break;
+        serveKeys(ctx, pos, end);
+        reply(ctx, Replies.END);
+    }
+
+    /**
+     * Answers every key in {@code line[from, to)} as the retrieval in progress asks.
+     *
+     * @return false if a key was too long (a CLIENT_ERROR was sent; the rest of the line is not served)
+     */
+    private boolean serveKeys(ChannelHandlerContext ctx, int from, int to) {
+        for (int p = from; ; ) {
+            int start = skipSpaces(p, to);
+            if (start == to) {
+                return true;
             }
-            int stop = nextSpace(start, end);
+            int stop = nextSpace(start, to);
+            if (stop - start > ItemLayout.MAX_KEY_BYTES) {
+                stats.protocolErrors.increment();
+                reply(ctx, Replies.BAD_FORMAT);
+                return false;
+            }
             int keyLength = loadKey(start, stop);
             int hash = ItemTable.hash(key, keyLength);
-            Item item = touch ? store.getAndTouch(key, keyLength, hash, deadline) : store.get(key, keyLength, hash);
+            Item item = retrievingTouch ? store.getAndTouch(key, keyLength, hash, retrievingDeadline)
+                    : store.get(key, keyLength, hash);
             if (item != null) {
-                writeValue(ctx, item, withCas);
+                writeValue(ctx, item, retrievingWithCas);
             }
             p = stop;
         }
-        reply(ctx, Replies.END);
     }
 
     /** VALUE line into the reply buffer, then the value itself as a view of its block. */
