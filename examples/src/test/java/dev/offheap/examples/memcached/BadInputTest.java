@@ -102,6 +102,30 @@ class BadInputTest {
     }
 
     @Test
+    void aMultiGetLongerThanTheLineBufferIsServedAsItArrives() throws Exception {
+        try (ServerFixture f = new ServerFixture(); TextExchange raw = f.raw()) {
+            StringBuilder gats = new StringBuilder("gats 100");
+            for (int i = 0; i < 2_000; i++) { // about 30 KB of keys, fifteen times the line buffer
+                String key = "key-number-" + i;
+                gats.append(' ').append(key);
+                if (i % 100 == 0) {
+                    assertEquals("STORED\r\n", raw.call("set " + key + " 0 0 2\r\nv" + (i % 10) + "\r\n", "\r\n"));
+                }
+            }
+            String reply = raw.call(gats + "\r\n", "END\r\n");
+            for (int i = 0; i < 2_000; i += 100) {
+                assertTrue(reply.matches("(?s).*VALUE key-number-" + i + " 0 2 \\d+\r\nv" + (i % 10) + "\r\n.*"), "key " + i);
+            }
+            assertEquals(20, reply.split("VALUE ").length - 1, "each stored key once, in one reply");
+            // a key too long for any key, cut across the buffer: an error, and the rest of the line is dropped
+            String bad = "get a " + "z".repeat(3 * MemcachedConnection.MAX_LINE) + " b\r\n";
+            assertEquals("CLIENT_ERROR bad command line format\r\n", raw.call(bad, "\r\n"));
+            assertEquals("VALUE key-number-0 0 2\r\nv0\r\nEND\r\n", raw.call("get key-number-0\r\n", "END\r\n"),
+                    "the connection carries on with the next line");
+        }
+    }
+
+    @Test
     void aClientGoneMidValueGivesItsBlockBack() throws Exception {
         try (ServerFixture f = new ServerFixture()) {
             try (TextExchange raw = f.raw()) {
