@@ -52,13 +52,11 @@ public record ServerConfig(String host, int port, long memoryLimitBytes, int wor
                 InstantSource.system(), defaultNetworkAllocator());
     }
 
-    /**
-     * The one place the network buffers' allocator is chosen.
-     * TODO(lead): wire OffHeapByteBufAllocator — {@code new dev.offheap.netty.OffHeapByteBufAllocator(offHeap)}
-     * from module allocator-netty, over an OffHeap of its own (so network buffers do not take the items' limit)
-     * that MemcachedServer closes after its event loops have stopped.
-     */
+    /** The one place the network buffers' allocator is chosen; {@link #withNetworkAllocator} overrides it. */
     static ByteBufAllocator defaultNetworkAllocator() {
+        // TODO(lead): wire OffHeapByteBufAllocator: new dev.offheap.netty.OffHeapByteBufAllocator(offHeap) from
+        // allocator-netty, over an OffHeap of its own (network buffers then do not take the items' limit) that
+        // MemcachedServer.shutdown() closes after the event loops have stopped, checking its leaks as it does the items'.
         return PooledByteBufAllocator.DEFAULT;
     }
 
