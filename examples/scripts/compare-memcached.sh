@@ -2,7 +2,7 @@
 # Side by side on loopback: the real memcached and the example server, each with 2 worker threads
 # and the same memory limit, driven by the same memcaslap run (same key count, value size,
 # get/set mix, concurrency), then loaded with the same keys to compare resident memory per item.
-# Writes docs/memcached-compare.md. Not part of CI (timings need a quiet machine).
+# Writes docs/memcached-compare.md and its chart docs/memcached-compare.png. Not part of CI (timings need a quiet machine).
 #   usage: examples/scripts/compare-memcached.sh [seconds per run, default 15]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -88,6 +88,8 @@ oh_per_gc=$(per_item "$oh_idle" "$oh_after_gc" "$oh_items")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 mkdir -p docs
+"$JAVA_HOME/bin/java" -cp "$OFFHEAP_CP" dev.offheap.examples.memcached.CompareChart docs/memcached-compare.png \
+  "$mc_tps" "$oh_tps" "$mc_per" "$oh_per" "$oh_per_gc"
 cat >docs/memcached-compare.md <<REPORT
 # The example server next to memcached
 
@@ -108,6 +110,8 @@ $KEYS keys of $VALUE_BYTES bytes (\`LoadKeys\`, pipelined \`set ... noreply\`).
 | items after loading | $mc_items | $oh_items | |
 | resident (VmRSS) idle → loaded (kB) | $mc_idle → $mc_loaded | $oh_idle → $oh_loaded (after a GC: $oh_after_gc) | |
 | resident bytes per item (loaded − idle) / items | $mc_per | $oh_per (after a GC: $oh_per_gc) | $(ratio "$oh_per" "$mc_per")× |
+
+![this server as a multiple of memcached](memcached-compare.png)
 
 Resident memory is read from \`/proc/PID/status\` (VmRSS) in a fresh process of each server, idle and then
 after the load; the throughput runs are separate fresh processes. This server's figure includes the

@@ -64,6 +64,14 @@ final class Item implements ChannelFutureListener {
         return store.memory().segment(handle).asSlice(0, ItemLayout.blockBytes(keyLength, valueLength));
     }
 
+    /**
+     * {@return the block as the allocator bounds it (at least {@link #block()}'s bytes)} One object,
+     * for the paths that run on every command. Valid while a reference is held.
+     */
+    MemorySegment raw() {
+        return store.memory().segment(handle);
+    }
+
     /** {@return the value followed by its {@code \r\n}} Valid while a reference is held. */
     MemorySegment valueWithTrailer() {
         return store.memory().segment(handle).asSlice(ItemLayout.valueOffset(keyLength), valueLength + ItemLayout.TRAILER_BYTES);

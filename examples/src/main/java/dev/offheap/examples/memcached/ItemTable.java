@@ -22,7 +22,7 @@ final class ItemTable {
     Item find(MemorySegment key, int keyLength, int hash) {
         for (Item it = buckets[hash & (buckets.length - 1)]; it != null; it = it.hashNext) {
             if (it.hash == hash && it.keyLength == keyLength
-                    && MemorySegment.mismatch(key, 0, keyLength, it.block(), 0, keyLength) < 0) {
+                    && MemorySegment.mismatch(key, 0, keyLength, it.raw(), 0, keyLength) < 0) {
                 return it;
             }
         }

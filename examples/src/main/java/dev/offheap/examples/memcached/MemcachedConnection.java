@@ -300,7 +300,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
 
     private void readValue(ChannelHandlerContext ctx, ByteBuf in) {
         int n = (int) Math.min(pendingEnd - pendingOffset, in.readableBytes());
-        in.readBytes(pending.block().asSlice(pendingOffset, n).asByteBuffer()); // network buffer -> off-heap, no heap copy
+        in.readBytes(pending.raw().asSlice(pendingOffset, n).asByteBuffer()); // network buffer -> off-heap, no heap copy
         pendingOffset += n;
         if (pendingOffset < pendingEnd) {
             return;
@@ -475,7 +475,8 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     private void writeValue(ChannelHandlerContext ctx, Item item, boolean withCas) {
         ByteBuf header = out(ctx);
         header.writeBytes(Replies.VALUE);
-        header.writeBytes(item.block().asSlice(0, item.keyLength).asByteBuffer());
+        MemorySegment block = item.raw();
+        header.writeBytes(block.asSlice(0, item.keyLength).asByteBuffer());
         header.writeByte(' ');
         Replies.writeUnsigned(header, Integer.toUnsignedLong(item.flags));
         header.writeByte(' ');
@@ -488,7 +489,8 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
         stats.bytesWritten.add(header.readableBytes());
         ctx.write(header);
         out = null;
-        ByteBuf value = Unpooled.wrappedBuffer(item.valueWithTrailer().asByteBuffer());
+        ByteBuf value = Unpooled.wrappedBuffer(block.asSlice(ItemLayout.valueOffset(item.keyLength),
+                item.valueLength + ItemLayout.TRAILER_BYTES).asByteBuffer());
         stats.bytesWritten.add(value.readableBytes());
         ctx.write(value).addListener(item); // the item's reference goes once Netty has written (or dropped) it
     }
