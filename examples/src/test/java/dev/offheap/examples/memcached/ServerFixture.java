@@ -83,13 +83,18 @@ final class ServerFixture implements AutoCloseable {
     }
 
     /** Waits (up to 10 s) until {@code condition} holds; fails with {@code what} otherwise. */
-    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+    static void eventually(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not reached in 10 s: " + what);
             }
-            Thread.sleep(10);
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for: " + what, e);
+            }
         }
     }
 
@@ -98,7 +103,7 @@ final class ServerFixture implements AutoCloseable {
      * by a dead connection or a finished reply), then after shutdown nothing is left or leaked.
      */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         if (client != null) {
             client.shutdown();
         }
