@@ -32,12 +32,19 @@ final class LoadDriver {
     private final int keys;
     private final int minValueBytes;
     private final int maxValueBytes;
+    private final int deletePercent;
 
     LoadDriver(MemcachedClient client, int keys, int minValueBytes, int maxValueBytes) {
+        this(client, keys, minValueBytes, maxValueBytes, 0);
+    }
+
+    /** As the other constructor, with {@code deletePercent} % of operations deletes (taken from the gets). */
+    LoadDriver(MemcachedClient client, int keys, int minValueBytes, int maxValueBytes, int deletePercent) {
         this.client = client;
         this.keys = keys;
         this.minValueBytes = minValueBytes;
         this.maxValueBytes = maxValueBytes;
+        this.deletePercent = deletePercent;
     }
 
     /**
@@ -110,6 +117,8 @@ final class LoadDriver {
                             wrong++;
                         }
                     }
+                } else if (op < 12 + deletePercent) { // delete: either answer is right, the key may be gone already
+                    client.delete(key(random.nextInt(keys)));
                 } else { // get
                     int k = random.nextInt(keys);
                     byte[] value = client.get(key(k));
