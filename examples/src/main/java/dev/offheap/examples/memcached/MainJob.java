@@ -75,9 +75,10 @@ public final class MainJob {
                 Runtime.getRuntime().halt(1);
             }
         }, "memcached-shutdown"));
-        System.out.printf("memcached text protocol on %s:%d (%d MiB, %d threads), metrics on http://%s:%d/metrics, pid %d%n",
-                config.host(), server.port(), config.memoryLimitBytes() >> 20, config.workerThreads(), config.host(),
-                server.metricsPort(), ProcessHandle.current().pid());
+        String metrics = server.metricsPort() < 0 ? "no metrics endpoint"
+                : "metrics on http://" + config.host() + ":" + server.metricsPort() + "/metrics";
+        System.out.printf("memcached text protocol on %s:%d (%d MiB, %d threads), %s, pid %d%n", config.host(),
+                server.port(), config.memoryLimitBytes() >> 20, config.workerThreads(), metrics, ProcessHandle.current().pid());
         System.out.flush();
         stopped.await();
     }
