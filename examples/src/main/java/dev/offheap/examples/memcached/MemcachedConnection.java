@@ -27,7 +27,6 @@ import java.lang.foreign.ValueLayout;
 final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     /** The longest command line memcached reads before it gives up on the connection. */
     static final int MAX_LINE = 2048;
-    private static final int MAX_TOKENS = 8;
 
     private static final byte[] GET = Replies.ascii("get");
     private static final byte[] GETS = Replies.ascii("gets");
@@ -55,12 +54,9 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     private final ItemStore store;
     private final StatsReport statsReport;
     private final StoreStats stats;
+    /** The command line being read, split into cmd.tokens once it is whole. */
+    private final CommandLine cmd = new CommandLine();
 
-    private byte[] line;
-    private int lineLength;
-    private final int[] tokenStart = new int[MAX_TOKENS];
-    private final int[] tokenEnd = new int[MAX_TOKENS];
-    private int tokens;
     private final byte[] keyBytes = new byte[ItemLayout.MAX_KEY_BYTES];
     private final MemorySegment key = MemorySegment.ofArray(keyBytes);
     private final long[] arithmeticResult = new long[1];
@@ -111,7 +107,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
             out.release();
             out = null;
         }
-        line = null;
+        cmd.release();
         ctx.fireChannelInactive();
     }
 
@@ -186,9 +182,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     // ---- reading ----
 
     private void readLine(ChannelHandlerContext ctx, ByteBuf in) {
-        if (line == null) {
-            line = new byte[MAX_LINE];
-        }
+        cmd.ensureBuffer();
         int from = in.readerIndex();
         int lf = in.indexOf(from, in.writerIndex(), (byte) '\n');
         int available = (lf < 0 ? in.writerIndex() : lf + 1) - from;
@@ -197,15 +191,15 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
             discardingLine = lf < 0;
             return;
         }
-        int n = Math.min(available, line.length - lineLength);
-        in.readBytes(line, lineLength, n);
-        lineLength += n;
+        int n = Math.min(available, cmd.bytes.length - cmd.length);
+        in.readBytes(cmd.bytes, cmd.length, n);
+        cmd.length += n;
         if (n == available && lf >= 0) {
-            int end = lineLength - 1; // the '\n'
-            if (end > 0 && line[end - 1] == '\r') {
+            int end = cmd.length - 1; // the '\n'
+            if (end > 0 && cmd.bytes[end - 1] == '\r') {
                 end--;
             }
-            lineLength = 0;
+            cmd.length = 0;
             if (retrieving) {
                 retrieving = false;
                 if (serveKeys(ctx, 0, end)) {
@@ -216,7 +210,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (lineLength == line.length) { // full, and no end of line yet
+        if (cmd.length == cmd.bytes.length) { // full, and no end of line yet
             if (retrieving || isRetrievalLine()) {
                 serveCompleteKeys(ctx);
                 return;
@@ -232,69 +226,69 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
      * the keys the buffer holds whole are answered now, the one cut off moves to the front.
      */
     private void serveCompleteKeys(ChannelHandlerContext ctx) {
-        int lastSpace = lineLength - 1;
-        while (lastSpace >= 0 && line[lastSpace] != ' ') {
+        int lastSpace = cmd.length - 1;
+        while (lastSpace >= 0 && cmd.bytes[lastSpace] != ' ') {
             lastSpace--;
         }
         int from = 0;
         if (!retrieving) {
-            tokenize(lastSpace < 0 ? 0 : lastSpace);
-            retrievingWithCas = is(0, GETS) || is(0, GATS);
-            retrievingTouch = is(0, GAT) || is(0, GATS);
+            cmd.tokenize(lastSpace < 0 ? 0 : lastSpace);
+            retrievingWithCas = cmd.is(0, GETS) || cmd.is(0, GATS);
+            retrievingTouch = cmd.is(0, GAT) || cmd.is(0, GATS);
             if (retrievingTouch) {
-                long exptime = tokens >= 2 ? parseSigned(1) : 0;
-                if (tokens < 2 || badNumber) {
+                long exptime = cmd.tokens >= 2 ? cmd.parseSigned(1) : 0;
+                if (cmd.tokens < 2 || cmd.badNumber) {
                     failLongRetrieval(ctx, Replies.BAD_EXPTIME);
                     return;
                 }
                 retrievingDeadline = Expiry.deadline(exptime, store.nowSeconds());
-                from = tokenEnd[1];
+                from = cmd.end[1];
             } else {
-                from = tokens >= 1 ? tokenEnd[0] : 0;
+                from = cmd.tokens >= 1 ? cmd.end[0] : 0;
             }
             retrieving = true;
         }
-        if (lastSpace < from || lineLength - lastSpace > ItemLayout.MAX_KEY_BYTES + 1) {
+        if (lastSpace < from || cmd.length - lastSpace > ItemLayout.MAX_KEY_BYTES + 1) {
             failLongRetrieval(ctx, Replies.BAD_FORMAT); // a key longer than any key can be
             return;
         }
         if (!serveKeys(ctx, from, lastSpace)) {
             retrieving = false;
-            lineLength = 0;
+            cmd.length = 0;
             discardingLine = true;
             return;
         }
-        int rest = lineLength - lastSpace;
-        System.arraycopy(line, lastSpace, line, 0, rest);
-        lineLength = rest;
+        int rest = cmd.length - lastSpace;
+        System.arraycopy(cmd.bytes, lastSpace, cmd.bytes, 0, rest);
+        cmd.length = rest;
     }
 
     private void failLongRetrieval(ChannelHandlerContext ctx, byte[] error) {
         stats.protocolErrors.increment();
         reply(ctx, error);
         retrieving = false;
-        lineLength = 0;
+        cmd.length = 0;
         discardingLine = true;
     }
 
     private boolean isRetrievalLine() {
         int i = 0;
-        while (i < lineLength && line[i] == ' ') {
+        while (i < cmd.length && cmd.bytes[i] == ' ') {
             i++;
         }
         return startsWith(i, GET) || startsWith(i, GAT);
     }
 
     private boolean startsWith(int at, byte[] word) {
-        if (at + word.length + 1 > lineLength) {
+        if (at + word.length + 1 > cmd.length) {
             return false;
         }
         for (int j = 0; j < word.length; j++) {
-            if (line[at + j] != word[j]) {
+            if (cmd.bytes[at + j] != word[j]) {
                 return false;
             }
         }
-        byte next = line[at + word.length];
+        byte next = cmd.bytes[at + word.length];
         return next == ' ' || next == 's';
     }
 
@@ -346,55 +340,55 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     // ---- commands ----
 
     private void process(ChannelHandlerContext ctx, int end) {
-        tokenize(end);
-        if (tokens == 0) {
+        cmd.tokenize(end);
+        if (cmd.tokens == 0) {
             reply(ctx, Replies.ERROR);
             return;
         }
-        if (is(0, GET)) {
+        if (cmd.is(0, GET)) {
             retrieve(ctx, false, false, end);
-        } else if (is(0, GETS)) {
+        } else if (cmd.is(0, GETS)) {
             retrieve(ctx, true, false, end);
-        } else if (is(0, GAT)) {
+        } else if (cmd.is(0, GAT)) {
             retrieve(ctx, false, true, end);
-        } else if (is(0, GATS)) {
+        } else if (cmd.is(0, GATS)) {
             retrieve(ctx, true, true, end);
-        } else if (is(0, SET)) {
+        } else if (cmd.is(0, SET)) {
             storage(ctx, StorageCommand.SET);
-        } else if (is(0, ADD)) {
+        } else if (cmd.is(0, ADD)) {
             storage(ctx, StorageCommand.ADD);
-        } else if (is(0, REPLACE)) {
+        } else if (cmd.is(0, REPLACE)) {
             storage(ctx, StorageCommand.REPLACE);
-        } else if (is(0, APPEND)) {
+        } else if (cmd.is(0, APPEND)) {
             storage(ctx, StorageCommand.APPEND);
-        } else if (is(0, PREPEND)) {
+        } else if (cmd.is(0, PREPEND)) {
             storage(ctx, StorageCommand.PREPEND);
-        } else if (is(0, CAS)) {
+        } else if (cmd.is(0, CAS)) {
             storage(ctx, StorageCommand.CAS);
-        } else if (is(0, DELETE)) {
+        } else if (cmd.is(0, DELETE)) {
             delete(ctx);
-        } else if (is(0, INCR)) {
+        } else if (cmd.is(0, INCR)) {
             arithmetic(ctx, true);
-        } else if (is(0, DECR)) {
+        } else if (cmd.is(0, DECR)) {
             arithmetic(ctx, false);
-        } else if (is(0, TOUCH)) {
+        } else if (cmd.is(0, TOUCH)) {
             touch(ctx);
-        } else if (is(0, FLUSH_ALL)) {
+        } else if (cmd.is(0, FLUSH_ALL)) {
             flushAll(ctx);
-        } else if (is(0, VERSION)) { // memcached ignores anything after "version"
+        } else if (cmd.is(0, VERSION)) { // memcached ignores anything after "version"
             reply(ctx, VERSION_REPLY);
-        } else if (is(0, VERBOSITY) && (tokens == 2 || tokens == 3)) {
-            long level = parseUnsigned(1);
-            statsReport.verbosity(badNumber ? 0 : level); // memcached reads a non-number as 0
-            if (!is(tokens - 1, NOREPLY)) {
+        } else if (cmd.is(0, VERBOSITY) && (cmd.tokens == 2 || cmd.tokens == 3)) {
+            long level = cmd.parseUnsigned(1);
+            statsReport.verbosity(cmd.badNumber ? 0 : level); // memcached reads a non-number as 0
+            if (!cmd.is(cmd.tokens - 1, NOREPLY)) {
                 reply(ctx, Replies.OK);
             }
-        } else if (is(0, STATS) && tokens <= 2) {
-            String sub = tokens == 1 ? "" : token(1);
+        } else if (cmd.is(0, STATS) && cmd.tokens <= 2) {
+            String sub = cmd.tokens == 1 ? "" : cmd.token(1);
             if (!statsReport.write(sub, out(ctx))) {
                 reply(ctx, Replies.ERROR);
             }
-        } else if (is(0, QUIT) && tokens == 1) {
+        } else if (cmd.is(0, QUIT) && cmd.tokens == 1) {
             closeAfterReplies(ctx);
         } else {
             stats.protocolErrors.increment();
@@ -404,29 +398,29 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
 
     /** get/gets/gat/gats on one line: every key is checked before any value is sent. */
     private void retrieve(ChannelHandlerContext ctx, boolean withCas, boolean touch, int end) {
-        int pos = tokenEnd[0];
+        int pos = cmd.end[0];
         retrievingWithCas = withCas;
         retrievingTouch = touch;
         if (touch) {
-            if (tokens < 3) {
+            if (cmd.tokens < 3) {
                 reply(ctx, Replies.ERROR);
                 return;
             }
-            long exptime = parseSigned(1);
-            if (badNumber) {
+            long exptime = cmd.parseSigned(1);
+            if (cmd.badNumber) {
                 reply(ctx, Replies.BAD_EXPTIME);
                 return;
             }
             retrievingDeadline = Expiry.deadline(exptime, store.nowSeconds());
-            pos = tokenEnd[1];
+            pos = cmd.end[1];
         }
         int keys = 0;
         for (int p = pos; ; ) {
-            int start = skipSpaces(p, end);
+            int start = cmd.skipSpaces(p, end);
             if (start == end) {
                 break;
             }
-            int stop = nextSpace(start, end);
+            int stop = cmd.nextSpace(start, end);
             if (stop - start > ItemLayout.MAX_KEY_BYTES) {
                 stats.protocolErrors.increment();
                 reply(ctx, Replies.BAD_FORMAT);
@@ -444,17 +438,17 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Answers every key in {@code line[from, to)} as the retrieval in progress asks.
+     * Answers every key in {@code cmd.bytes[from, to)} as the retrieval in progress asks.
      *
      * @return false if a key was too long (a CLIENT_ERROR was sent; the rest of the line is not served)
      */
     private boolean serveKeys(ChannelHandlerContext ctx, int from, int to) {
         for (int p = from; ; ) {
-            int start = skipSpaces(p, to);
+            int start = cmd.skipSpaces(p, to);
             if (start == to) {
                 return true;
             }
-            int stop = nextSpace(start, to);
+            int stop = cmd.nextSpace(start, to);
             if (stop - start > ItemLayout.MAX_KEY_BYTES) {
                 stats.protocolErrors.increment();
                 reply(ctx, Replies.BAD_FORMAT);
@@ -497,20 +491,20 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
 
     private void storage(ChannelHandlerContext ctx, StorageCommand command) {
         int required = command == StorageCommand.CAS ? 6 : 5;
-        if (tokens != required && tokens != required + 1) {
+        if (cmd.tokens != required && cmd.tokens != required + 1) {
             reply(ctx, Replies.ERROR);
             return;
         }
-        boolean noreply = tokens == required + 1 && is(required, NOREPLY); // another extra token is ignored, as memcached does
-        long flags = parseUnsigned(2);
-        boolean badFlags = badNumber || flags > 0xFFFF_FFFFL;
-        long exptime = parseSigned(3);
-        boolean badExptime = badNumber;
-        long length = parseSigned(4);
-        boolean badLength = badNumber || length < 0 || length > Integer.MAX_VALUE - 2;
-        long cas = command == StorageCommand.CAS ? parseUnsigned(5) : 0;
-        boolean badCas = command == StorageCommand.CAS && badNumber;
-        int keyLength = tokenEnd[1] - tokenStart[1];
+        boolean noreply = cmd.tokens == required + 1 && cmd.is(required, NOREPLY); // another extra token is ignored, as memcached does
+        long flags = cmd.parseUnsigned(2);
+        boolean badFlags = cmd.badNumber || flags > 0xFFFF_FFFFL;
+        long exptime = cmd.parseSigned(3);
+        boolean badExptime = cmd.badNumber;
+        long length = cmd.parseSigned(4);
+        boolean badLength = cmd.badNumber || length < 0 || length > Integer.MAX_VALUE - 2;
+        long cas = command == StorageCommand.CAS ? cmd.parseUnsigned(5) : 0;
+        boolean badCas = command == StorageCommand.CAS && cmd.badNumber;
+        int keyLength = cmd.end[1] - cmd.start[1];
         if (badLength) {
             stats.protocolErrors.increment();
             reply(ctx, Replies.BAD_FORMAT); // no length to skip: the data, if any, reads as commands (as in memcached)
@@ -522,7 +516,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
             swallowRemaining = length + ItemLayout.TRAILER_BYTES; // so the data is not read as commands
             return;
         }
-        loadKey(tokenStart[1], tokenEnd[1]);
+        loadKey(cmd.start[1], cmd.end[1]);
         int hash = ItemTable.hash(key, keyLength);
         if (!store.fits(keyLength, length)) {
             stats.tooLarge.increment();
@@ -552,22 +546,22 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void delete(ChannelHandlerContext ctx) {
-        if (tokens < 2 || tokens > 4) {
+        if (cmd.tokens < 2 || cmd.tokens > 4) {
             reply(ctx, Replies.ERROR);
             return;
         }
-        boolean noreply = is(tokens - 1, NOREPLY);
-        int extra = tokens - 2 - (noreply ? 1 : 0); // memcached still takes "delete <key> 0"
-        if (extra > 1 || (extra == 1 && !is(2, ZERO))) {
+        boolean noreply = cmd.is(cmd.tokens - 1, NOREPLY);
+        int extra = cmd.tokens - 2 - (noreply ? 1 : 0); // memcached still takes "delete <key> 0"
+        if (extra > 1 || (extra == 1 && !cmd.is(2, ZERO))) {
             reply(ctx, Replies.BAD_DELETE);
             return;
         }
-        int keyLength = tokenEnd[1] - tokenStart[1];
+        int keyLength = cmd.end[1] - cmd.start[1];
         if (keyLength > ItemLayout.MAX_KEY_BYTES) {
             reply(ctx, Replies.BAD_FORMAT);
             return;
         }
-        loadKey(tokenStart[1], tokenEnd[1]);
+        loadKey(cmd.start[1], cmd.end[1]);
         boolean deleted = store.delete(key, keyLength, ItemTable.hash(key, keyLength));
         if (!noreply) {
             reply(ctx, deleted ? Replies.DELETED : Replies.NOT_FOUND);
@@ -575,22 +569,22 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void arithmetic(ChannelHandlerContext ctx, boolean incr) {
-        if (tokens != 3 && tokens != 4) {
+        if (cmd.tokens != 3 && cmd.tokens != 4) {
             reply(ctx, Replies.ERROR);
             return;
         }
-        boolean noreply = tokens == 4 && is(3, NOREPLY);
-        int keyLength = tokenEnd[1] - tokenStart[1];
+        boolean noreply = cmd.tokens == 4 && cmd.is(3, NOREPLY);
+        int keyLength = cmd.end[1] - cmd.start[1];
         if (keyLength > ItemLayout.MAX_KEY_BYTES) {
             reply(ctx, Replies.BAD_FORMAT);
             return;
         }
-        long delta = parseUnsigned(2);
-        if (badNumber) {
+        long delta = cmd.parseUnsigned(2);
+        if (cmd.badNumber) {
             reply(ctx, Replies.BAD_DELTA);
             return;
         }
-        loadKey(tokenStart[1], tokenEnd[1]);
+        loadKey(cmd.start[1], cmd.end[1]);
         StoreResult result = store.arithmetic(key, keyLength, ItemTable.hash(key, keyLength), incr, delta, arithmeticResult);
         switch (result) {
             case STORED -> {
@@ -611,22 +605,22 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void touch(ChannelHandlerContext ctx) {
-        if (tokens != 3 && tokens != 4) {
+        if (cmd.tokens != 3 && cmd.tokens != 4) {
             reply(ctx, Replies.ERROR);
             return;
         }
-        boolean noreply = tokens == 4 && is(3, NOREPLY);
-        int keyLength = tokenEnd[1] - tokenStart[1];
+        boolean noreply = cmd.tokens == 4 && cmd.is(3, NOREPLY);
+        int keyLength = cmd.end[1] - cmd.start[1];
         if (keyLength > ItemLayout.MAX_KEY_BYTES) {
             reply(ctx, Replies.BAD_FORMAT);
             return;
         }
-        long exptime = parseSigned(2);
-        if (badNumber) {
+        long exptime = cmd.parseSigned(2);
+        if (cmd.badNumber) {
             reply(ctx, Replies.BAD_EXPTIME);
             return;
         }
-        loadKey(tokenStart[1], tokenEnd[1]);
+        loadKey(cmd.start[1], cmd.end[1]);
         boolean touched = store.touch(key, keyLength, ItemTable.hash(key, keyLength),
                 Expiry.deadline(exptime, store.nowSeconds()));
         if (!noreply) {
@@ -635,19 +629,19 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void flushAll(ChannelHandlerContext ctx) {
-        if (tokens > 3) {
+        if (cmd.tokens > 3) {
             reply(ctx, Replies.ERROR);
             return;
         }
-        boolean noreply = tokens > 1 && is(tokens - 1, NOREPLY);
+        boolean noreply = cmd.tokens > 1 && cmd.is(cmd.tokens - 1, NOREPLY);
         long delay = 0;
-        if (tokens - (noreply ? 1 : 0) == 2) {
-            delay = parseSigned(1);
-            if (badNumber) {
+        if (cmd.tokens - (noreply ? 1 : 0) == 2) {
+            delay = cmd.parseSigned(1);
+            if (cmd.badNumber) {
                 reply(ctx, Replies.BAD_EXPTIME); // memcached's words for a bad delay
                 return;
             }
-        } else if (tokens == 3) {
+        } else if (cmd.tokens == 3) {
             reply(ctx, Replies.ERROR);
             return;
         }
@@ -657,97 +651,9 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    // ---- tokens ----
-
-    /** Splits the line on spaces, as memcached does; past {@value #MAX_TOKENS} tokens counts one more. */
-    private void tokenize(int end) {
-        tokens = 0;
-        int p = skipSpaces(0, end);
-        while (p < end) {
-            int stop = nextSpace(p, end);
-            if (tokens == MAX_TOKENS) {
-                tokens++; // too many for any command but the retrievals, which scan the line themselves
-                return;
-            }
-            tokenStart[tokens] = p;
-            tokenEnd[tokens] = stop;
-            tokens++;
-            p = skipSpaces(stop, end);
-        }
-    }
-
-    private int skipSpaces(int p, int end) {
-        while (p < end && line[p] == ' ') {
-            p++;
-        }
-        return p;
-    }
-
-    private int nextSpace(int p, int end) {
-        while (p < end && line[p] != ' ') {
-            p++;
-        }
-        return p;
-    }
-
-    private boolean is(int token, byte[] word) {
-        if (token >= Math.min(tokens, MAX_TOKENS) || tokenEnd[token] - tokenStart[token] != word.length) {
-            return false;
-        }
-        return java.util.Arrays.equals(line, tokenStart[token], tokenEnd[token], word, 0, word.length);
-    }
-
-    private String token(int token) {
-        return new String(line, tokenStart[token], tokenEnd[token] - tokenStart[token], java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
     private int loadKey(int start, int stop) {
         int length = stop - start;
-        System.arraycopy(line, start, keyBytes, 0, length);
+        System.arraycopy(cmd.bytes, start, keyBytes, 0, length);
         return length;
-    }
-
-    /** Set by the number parsers: the last token read was not a number in range. */
-    private boolean badNumber;
-
-    private long parseUnsigned(int token) {
-        badNumber = true;
-        int s = tokenStart[token];
-        int e = tokenEnd[token];
-        if (e - s == 0 || e - s > 20) {
-            return 0;
-        }
-        long value = 0;
-        for (int i = s; i < e; i++) {
-            int d = line[i] - '0';
-            if (d < 0 || d > 9) {
-                return 0;
-            }
-            long times10 = value * 10;
-            if (Long.compareUnsigned(value, Long.divideUnsigned(-1L, 10)) > 0 || Long.compareUnsigned(times10 + d, times10) < 0) {
-                return 0;
-            }
-            value = times10 + d;
-        }
-        badNumber = false;
-        return value;
-    }
-
-    /** A signed 32-bit number, as memcached's {@code safe_strtol}. */
-    private long parseSigned(int token) {
-        int s = tokenStart[token];
-        boolean negative = s < tokenEnd[token] && line[s] == '-';
-        if (negative) {
-            tokenStart[token]++;
-        }
-        long magnitude = parseUnsigned(token);
-        if (negative) {
-            tokenStart[token]--;
-        }
-        if (badNumber || magnitude > (negative ? 1L << 31 : Integer.MAX_VALUE)) {
-            badNumber = true;
-            return 0;
-        }
-        return negative ? -magnitude : magnitude;
     }
 }
