@@ -134,7 +134,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         this.region = ownsRegion ? Region.builder().name(b.name).reserve(b.reserveBytes).build() : b.region;
         long chunk = region.chunkBytes();
         long span = Checks.alignUp(Math.max(b.spanBytes, chunk), chunk);
-        if (span > MAX_SPAN_BYTES || region.reservedBytes() >> GRANULE_SHIFT > Handles.LOCATION_MASK) {
+        if (span > MAX_SPAN_BYTES || region.reservedBytes() > Handles.MAX_GRANULE_REGION_BYTES) {
             closeOwnRegion();
             throw new IllegalArgumentException("span must not exceed " + MAX_SPAN_BYTES
                     + " nor the reservation 16 TiB: spanBytes=" + span + ", reservedBytes=" + region.reservedBytes());

@@ -3,6 +3,7 @@ package dev.offheap.examples.memcached;
 import dev.offheap.allocator.facade.OffHeap;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.micrometer.OffHeapMetrics;
+import dev.offheap.netty.OffHeapByteBufAllocator;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -47,6 +49,9 @@ import java.util.concurrent.TimeUnit;
 public final class MemcachedServer implements AutoCloseable {
     private final ServerConfig config;
     private final OffHeap memory;
+    /** The network buffers' memory when the server makes its own allocator for them, else null. */
+    private final OffHeap networkMemory;
+    private final ByteBufAllocator networkAllocator;
     private final ItemStore store;
     private final StatsReport statsReport;
     private final PrometheusMeterRegistry registry;
@@ -63,7 +68,14 @@ public final class MemcachedServer implements AutoCloseable {
         this.memory = OffHeap.builder().name("memcached").limit(config.memoryLimitBytes()).build();
         this.store = new ItemStore(memory, (long) (config.memoryLimitBytes() * ServerConfig.EVICT_ABOVE_SHARE),
                 config.itemSizeMax(), config.clock(), new StoreStats());
-        this.statsReport = new StatsReport(store, config);
+        if (config.networkAllocator() == null) {
+            this.networkMemory = OffHeap.builder().name("memcached.network").reserve(4L << 30).zeroing(false).build();
+            this.networkAllocator = new OffHeapByteBufAllocator(networkMemory);
+        } else {
+            this.networkMemory = null;
+            this.networkAllocator = config.networkAllocator();
+        }
+        this.statsReport = new StatsReport(store, config, networkAllocator);
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new OffHeapMetrics(memory).bindTo(registry);
         new ServerMetrics(store).bindTo(registry);
@@ -72,7 +84,7 @@ public final class MemcachedServer implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         this.gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
-        if (config.networkAllocator() instanceof ByteBufAllocatorMetricProvider provider) {
+        if (networkAllocator instanceof ByteBufAllocatorMetricProvider provider) {
             new NettyAllocatorMetrics(provider).bindTo(registry);
         }
         boolean epoll = Epoll.isAvailable(); // the native transport where it loads, NIO elsewhere
@@ -86,7 +98,7 @@ public final class MemcachedServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.ALLOCATOR, config.networkAllocator())
+                    .childOption(ChannelOption.ALLOCATOR, networkAllocator)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -100,6 +112,9 @@ public final class MemcachedServer implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             memory.close();
+            if (networkMemory != null) {
+                networkMemory.close();
+            }
             throw e;
         }
     }
@@ -180,7 +195,16 @@ public final class MemcachedServer implements AutoCloseable {
         long left = memory.snapshot().liveBlocks();
         memory.close();
         AllocatorSnapshot closed = memory.snapshot();
-        report = new ShutdownReport(open, left, closed.leaks(), closed.doubleFrees());
+        long networkLeaks = 0;
+        long networkDoubleFrees = 0;
+        if (networkMemory != null) { // after the event loops: no buffer is in use any more
+            long networkLive = networkMemory.snapshot().liveBlocks();
+            networkMemory.close();
+            AllocatorSnapshot network = networkMemory.snapshot();
+            networkLeaks = Math.max(network.leaks(), networkLive);
+            networkDoubleFrees = network.doubleFrees();
+        }
+        report = new ShutdownReport(open, left, closed.leaks() + networkLeaks, closed.doubleFrees() + networkDoubleFrees);
         return report;
     }
 

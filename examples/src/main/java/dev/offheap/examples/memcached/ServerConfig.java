@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param metricsPort the port of the HTTP {@code /metrics} endpoint (0: any free one; -1: none)
  * @param drainTimeout how long a shutdown waits for replies in flight
  * @param clock the time expiry reads (tests move it)
- * @param networkAllocator where Netty takes its network buffers from
+ * @param networkAllocator where Netty takes its network buffers from; {@code null}: the library's own
  */
 public record ServerConfig(String host, int port, long memoryLimitBytes, int workerThreads, int maxConnections,
                            long itemSizeMax, int metricsPort, Duration drainTimeout, InstantSource clock,
@@ -35,7 +35,6 @@ public record ServerConfig(String host, int port, long memoryLimitBytes, int wor
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(clock, "clock");
-        Objects.requireNonNull(networkAllocator, "networkAllocator");
         if (memoryLimitBytes < (4L << 20)) {
             throw new IllegalArgumentException("memory limit must be at least 4 MiB: memoryLimitBytes=" + memoryLimitBytes);
         }
@@ -52,12 +51,14 @@ public record ServerConfig(String host, int port, long memoryLimitBytes, int wor
                 InstantSource.system(), defaultNetworkAllocator());
     }
 
-    /** The one place the network buffers' allocator is chosen; {@link #withNetworkAllocator} overrides it. */
+    /**
+     * The one place the network buffers' allocator is chosen: {@code null} means the library's own,
+     * an {@code OffHeapByteBufAllocator} over an {@code OffHeap} of its own that the server makes,
+     * closes after its event loops have stopped and checks for leaks as it does the items' (network
+     * buffers then do not take the items' limit). {@link #withNetworkAllocator} overrides it.
+     */
     static ByteBufAllocator defaultNetworkAllocator() {
-        // TODO(lead): wire OffHeapByteBufAllocator: new dev.offheap.netty.OffHeapByteBufAllocator(offHeap) from
-        // allocator-netty, over an OffHeap of its own (network buffers then do not take the items' limit) that
-        // MemcachedServer.shutdown() closes after the event loops have stopped, checking its leaks as it does the items'.
-        return PooledByteBufAllocator.DEFAULT;
+        return null;
     }
 
     public ServerConfig withPort(int newPort) {

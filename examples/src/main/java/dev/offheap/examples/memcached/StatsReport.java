@@ -24,10 +24,12 @@ final class StatsReport {
     private final ItemStore store;
     private final StoreStats stats;
     private final ServerConfig settings;
+    private final io.netty.buffer.ByteBufAllocator networkAllocator;
     private final long startedAtSeconds;
     private volatile long verbosity;
 
-    StatsReport(ItemStore store, ServerConfig settings) {
+    StatsReport(ItemStore store, ServerConfig settings, io.netty.buffer.ByteBufAllocator networkAllocator) {
+        this.networkAllocator = networkAllocator;
         this.store = store;
         this.stats = store.stats;
         this.settings = settings;
@@ -170,7 +172,7 @@ final class StatsReport {
         stat(out, "evict_above_bytes", store.evictAboveBytes());
         stat(out, "binding_protocol", "ascii");
         stat(out, "allocator", "offheap");
-        stat(out, "network_allocator", settings.networkAllocator().getClass().getSimpleName());
+        stat(out, "network_allocator", networkAllocator.getClass().getSimpleName());
     }
 
     void verbosity(long level) {
