@@ -88,6 +88,13 @@ final class SystemVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    public void warmUp(long address) {
+        // Both calls are no-ops on a reserved PROT_NONE page; each links its downcall's code.
+        Syscalls.mprotect(address, pageSize, Platform.PROT_NONE);
+        Syscalls.madvise(address, pageSize, platform.madvDontNeed());
+    }
+
+    @Override
     public void release(long address, long byteSize) {
         Syscalls.munmap(address, byteSize);
     }

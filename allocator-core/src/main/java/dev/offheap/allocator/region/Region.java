@@ -65,10 +65,23 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     public static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
     /** The largest reservation: 64 TiB, well inside a 47-bit user address space. */
     public static final long MAX_RESERVE_BYTES = 1L << 46;
+    /**
+     * Default commit ahead: one chunk kept committed and pre-faulted beyond what is lent, by the
+     * background committer, so that growth puts no commit or page fault on an allocating thread.
+     */
+    public static final long DEFAULT_COMMIT_AHEAD_BYTES = DEFAULT_CHUNK_BYTES;
+
+    private static final System.Logger LOG = System.getLogger(Region.class.getName());
 
     private static final byte FREE = 0;
     private static final byte IDLE = 1;
     private static final byte USED = 2;
+    /**
+     * Being committed and pre-faulted by the background committer, without the lock: counted in
+     * {@code committed} (so the limit holds), lent to nobody, never decommitted or unmapped until
+     * the committer is done with it (close waits).
+     */
+    private static final byte PRECOMMITTING = 3;
     /** {@link #idleSince} of a chunk committed by the acquire in progress, not yet lent. */
     private static final long COMMITTING = Long.MAX_VALUE;
 
@@ -86,6 +99,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private final boolean hugePages;
     /** Whether the shared {@link RegionDecayDaemon} visits this region while it is idle. */
     private final boolean backgroundDecay;
+    /** Idle committed chunks the {@link RegionCommitter} keeps ready; 0 turns it off. */
+    private final int aheadChunks;
 
     private final Object lock = new Object();
     /** Per chunk: FREE, IDLE or USED. Guarded by {@link #lock}. */
@@ -121,6 +136,20 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private volatile boolean closed;
     /** Whether the range is unmapped; a refused munmap leaves it closed but mapped. Guarded by {@link #lock}. */
     private boolean unmapped;
+    /** Whether the committer is committing a chunk without the lock now. Guarded by {@link #lock}. */
+    private boolean precommitInFlight;
+    /**
+     * Whether an acquire asked the committer to get chunks ready since the last top-up or trim:
+     * the committer commits only on demand, so an idle region's ready chunks decay and stay gone.
+     * Guarded by {@link #lock}.
+     */
+    private boolean topUpWanted;
+    // Commit-ahead metrics, written under the lock, volatile for snapshot().
+    private volatile long peakCommittedBytes;
+    private volatile long commitsOnCaller;
+    private volatile long commitOnCallerBytes;
+    private volatile long precommittedBytesTotal;
+    private volatile long maintenanceFailures;
 
     private Region(Builder b) {
         this.name = b.name;
@@ -141,11 +170,37 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         // Reserve one chunk more than asked so the usable range can start on a chunk boundary:
         // chunk-aligned spans suit huge pages and let an address find its chunk with a shift.
         this.mappingBytes = reserve + chunkBytes;
+        // With no decay a ready chunk would be given back at the next release: nothing to keep.
+        this.aheadChunks = b.decay.isZero() ? 0
+                : (int) Math.min(chunkCount, (b.commitAheadBytes + chunkBytes - 1) >>> chunkShift);
         this.mappingAddress = memory.reserve(mappingBytes);
         this.base = Checks.alignUp(mappingAddress, chunkBytes);
+        prepareForFirstUse();
     }
 
-    /** {@return a builder with the defaults: 64 GiB reserved, 2 MiB chunks, no limit, 10 s decay} */
+    /**
+     * Cold start, paid here and not in the first acquire: initialises the classes an acquire needs
+     * (the JFR event classes cost most, hundreds of milliseconds on a loaded VM), links the
+     * downcalls of commit and decommit, and commits the first ready chunks on the builder's thread.
+     * A refused pre-commit is counted as a maintenance failure and leaves the chunk to the first acquire.
+     */
+    private void prepareForFirstUse() {
+        ColdStart.initialiseClasses();
+        try {
+            memory.warmUp(base);
+        } catch (RuntimeException e) {
+            reportMaintenanceFailure("warm-up", e); // the first real call links instead
+        }
+        if (aheadChunks > 0) {
+            synchronized (lock) {
+                topUpWanted = true;
+            }
+            topUp();
+            RegionCommitter.register(this);
+        }
+    }
+
+    /** {@return a builder with the defaults: 64 GiB reserved, 2 MiB chunks, no limit, 10 s decay, one chunk committed ahead} */
     public static Builder builder() {
         return new Builder();
     }
@@ -178,6 +233,47 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     /** {@return the limit on committed bytes; {@link Long#MAX_VALUE} if there is none} */
     public long limitBytes() {
         return limitBytes;
+    }
+
+    /** {@return the most bytes committed at once since the region was made (kept after close)} */
+    public long peakCommittedBytes() {
+        return peakCommittedBytes;
+    }
+
+    /**
+     * {@return the bytes the background committer keeps committed and pre-faulted beyond what is
+     * lent, as built; 0 when commit ahead is off (also when the decay delay is zero)}
+     */
+    public long commitAheadBytes() {
+        return (long) aheadChunks << chunkShift;
+    }
+
+    /**
+     * {@return how many acquires committed fresh memory on the calling thread since the region was
+     * made, because the background committer had not got enough ready (it fell behind, the run
+     * asked for was longer than what it keeps ready, or commit ahead is off)}
+     */
+    public long commitsOnCaller() {
+        return commitsOnCaller;
+    }
+
+    /** {@return the bytes committed on calling threads by the acquires {@link #commitsOnCaller()} counts} */
+    public long commitOnCallerBytes() {
+        return commitOnCallerBytes;
+    }
+
+    /** {@return the bytes the background committer committed and pre-faulted ahead of need since the region was made} */
+    public long precommittedBytesTotal() {
+        return precommittedBytesTotal;
+    }
+
+    /**
+     * {@return how many background passes of this region (decay, the allocators' purge pass, commit
+     * ahead, warm-up) failed since it was made; each was logged and recorded as a JFR
+     * {@code dev.offheap.RegionMaintenanceFailure} event, and the region carried on}
+     */
+    public long maintenanceFailures() {
+        return maintenanceFailures;
     }
 
     /** {@return the bytes given back to the OS since the region was made} */
@@ -240,6 +336,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             long now = nanoClock.getAsLong();
             decayIdle(now, false);
             int first = findRun(count);
+            if (first < 0 && precommitInFlight) {
+                awaitPrecommit(); // the chunk being committed may be the one the run needs
+                return acquire(byteSize);
+            }
             if (first < 0) {
                 throw outOfMemory("no free run of " + count + " chunks left in the reservation",
                         (long) count << chunkShift, reservedBytes());
@@ -247,12 +347,21 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             long toCommit = freeChunksIn(first, count) << chunkShift;
             if (committedBytes + toCommit > limitBytes) {
                 makeRoomUnderLimit(toCommit, first, count);
+                if (committedBytes + toCommit > limitBytes && precommitInFlight) {
+                    // The committer holds a chunk of the limit: wait for it to be ready, then use it.
+                    awaitPrecommit();
+                    return acquire(byteSize);
+                }
                 if (committedBytes + toCommit > limitBytes) {
                     throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
                 }
             }
             SpanScope scope = scopeToReuse(first, count);
             commitFreeChunks(first, count, now);
+            if (toCommit > 0) {
+                commitsOnCaller++;
+                commitOnCallerBytes += toCommit;
+            }
             if (scope == null) {
                 scope = new SpanScope(first, count, addressOf(first), (long) count << chunkShift);
                 for (int i = first; i < first + count; i++) {
@@ -271,8 +380,154 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                     toCommit == (long) count << chunkShift, scope);
             liveSpans.add(span);
             spansAcquired++;
+            requestTopUpIfLow();
             OffHeapEvents.emitLargeAllocation(name, span.byteSize());
             return span;
+        }
+    }
+
+    /** Asks the committer for ready chunks if fewer than it keeps are idle; the caller holds the lock. */
+    private void requestTopUpIfLow() {
+        if (aheadChunks > 0 && idleChunks < aheadChunks && committedBytes + chunkBytes <= limitBytes) {
+            boolean committerAtWork = topUpWanted && precommitInFlight; // it loops while wanted
+            topUpWanted = true;
+            if (!committerAtWork) {
+                RegionCommitter.request(this); // lock order: region, then committer
+            }
+        }
+    }
+
+    /**
+     * Waits, with the lock released, until the committer's chunk in flight is ready or undone. Not
+     * interruptible (the wait is one chunk's commit): an interrupt is kept for the caller.
+     */
+    private void awaitPrecommit() {
+        boolean interrupted = false;
+        while (precommitInFlight) {
+            try {
+                lock.wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Commits and pre-faults chunks ahead of need until {@link #commitAheadBytes()} are idle and
+     * committed, for the {@link RegionCommitter} (and at build): one chunk at a time, the lowest free
+     * one (where the next first-fit acquire looks), with the lock released during the syscalls so no
+     * acquire waits for them. Never past the limit. Does nothing unless an acquire asked since the
+     * last top-up, so an idle region's ready chunks decay like any idle chunk and are not made again.
+     * A refused commit or pre-fault is undone, reported as a maintenance failure, and ends the top-up.
+     */
+    void topUp() {
+        while (precommitOne()) {
+            // one chunk per pass, the lock released between them
+        }
+    }
+
+    private boolean precommitOne() {
+        int chunk;
+        synchronized (lock) {
+            if (closed || !topUpWanted || precommitInFlight) {
+                return false;
+            }
+            if (idleChunks >= aheadChunks || committedBytes + chunkBytes > limitBytes
+                    || (chunk = lowestFreeChunk()) < 0) {
+                topUpWanted = false;
+                return false;
+            }
+            states[chunk] = PRECOMMITTING;
+            committedBytes += chunkBytes; // held against the limit from now on
+            peakCommittedBytes = Math.max(peakCommittedBytes, committedBytes);
+            highWater = Math.max(highWater, chunk + 1);
+            precommitInFlight = true;
+        }
+        long address = addressOf(chunk);
+        boolean committed = false;
+        Throwable failure = null;
+        try {
+            memory.commit(address, chunkBytes);
+            committed = true;
+            if (hugePages) {
+                memory.adviseHugePages(address, chunkBytes);
+            }
+            memory.populate(address, chunkBytes);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        synchronized (lock) {
+            precommitInFlight = false;
+            lock.notifyAll(); // wakes a close, a trim or an acquire waiting for this chunk
+            if (failure == null) {
+                becomeIdle(chunk);
+                precommittedBytesTotal += chunkBytes;
+                OffHeapEvents.emitRegionCommit(name, chunkBytes, committedBytes);
+            } else {
+                undoPrecommit(chunk, committed, failure);
+            }
+        }
+        if (failure != null) {
+            reportMaintenanceFailure("commit-ahead", failure);
+            return false;
+        }
+        return true;
+    }
+
+    /** A chunk the committer made ready joins the idle ones and decays like them; the caller holds the lock. */
+    private void becomeIdle(int chunk) {
+        states[chunk] = IDLE;
+        idleSince[chunk] = nanoClock.getAsLong();
+        idleChunks++;
+        if (backgroundDecay) {
+            RegionDecayDaemon.schedule(this, decayNanos);
+        }
+    }
+
+    /** Gives back a chunk whose pre-commit failed; if the kernel refuses, it stays IDLE, counted, for decay. */
+    private void undoPrecommit(int chunk, boolean committed, Throwable failure) {
+        if (committed) {
+            try {
+                memory.decommit(addressOf(chunk), chunkBytes);
+            } catch (RuntimeException undo) {
+                failure.addSuppressed(undo);
+                decommitFailures++;
+                becomeIdle(chunk);
+                return;
+            }
+        }
+        states[chunk] = FREE;
+        committedBytes -= chunkBytes;
+    }
+
+    /** {@return the lowest FREE chunk, or -1}; the caller holds the lock */
+    private int lowestFreeChunk() {
+        for (int i = 0; i < chunkCount; i++) {
+            if (states[i] == FREE) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Counts and reports a failed background pass: a WARNING through {@link System.Logger}, a JFR
+     * {@code dev.offheap.RegionMaintenanceFailure} event, and {@link #maintenanceFailures()}. Never
+     * throws: it runs on the daemons, whose other regions must carry on.
+     */
+    void reportMaintenanceFailure(String task, Throwable failure) {
+        synchronized (lock) {
+            maintenanceFailures++;
+        }
+        try {
+            LOG.log(System.Logger.Level.WARNING, "region maintenance failed, carrying on: region=" + name
+                    + ", task=" + task, failure);
+            OffHeapEvents.emitRegionMaintenanceFailure(name, task, failure);
+        } catch (Throwable ignored) {
+            // reporting must not stop the daemon; the counter above already has it
         }
     }
 
@@ -428,9 +683,21 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         purgeRequested = false; // volatile: a request from now on schedules the next pass
         try {
             task.run();
-        } catch (IllegalStateException closedMeanwhile) {
-            // an allocator closed while the pass ran: nothing left to purge
+        } catch (IllegalStateException e) {
+            if (!closed && !isClosedMessage(e)) {
+                reportMaintenanceFailure("purge", e);
+            } // else an allocator or the region closed while the pass ran: nothing left to purge
+        } catch (Throwable t) {
+            // The daemon's other regions must carry on; the next request schedules the next pass.
+            reportMaintenanceFailure("purge", t);
         }
+    }
+
+    /** {@return whether {@code e} says an allocator or region is closed, the one failure a purge pass may meet} */
+    private static boolean isClosedMessage(IllegalStateException e) {
+        String message = e.getMessage();
+        return message != null && (message.startsWith("allocator is closed") || message.startsWith("region is closed")
+                || message.equals("Already closed"));
     }
 
     /** {@return the OS page size in bytes: the unit of {@link #purge}} */
@@ -472,6 +739,9 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     public long trim() {
         synchronized (lock) {
             ensureOpen();
+            topUpWanted = false; // trim means "give back": no ready chunk is made again until an acquire asks
+            awaitPrecommit();
+            ensureOpen();
             long before = committedBytes;
             decayIdle(Long.MAX_VALUE, true);
             return before - committedBytes;
@@ -494,6 +764,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             if (unmapped) {
                 return;
             }
+            // The committer may be inside mprotect or populate on a chunk of this range, without the
+            // lock: unmapping under it would let it touch (or re-protect) whatever is mapped there next.
+            topUpWanted = false;
+            awaitPrecommit();
             if (!closed) {
                 int busy = 0;
                 for (int i = 0; i < highWater; i++) {
@@ -518,6 +792,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                             + name + ", busySpans=" + busy);
                 }
                 closed = true;
+                RegionCommitter.deregister(this);
             }
             memory.release(mappingAddress, mappingBytes);
             unmapped = true;
@@ -577,7 +852,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         }
         int runStart = 0;
         for (int i = 0; i < chunkCount; i++) {
-            if (states[i] == USED) {
+            if (states[i] == USED || states[i] == PRECOMMITTING) {
                 runStart = i + 1;
             } else if (i - runStart + 1 == count) {
                 return runStart;
@@ -667,6 +942,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 }
                 idleChunks += runEnd - i;
                 committedBytes += bytes;
+                peakCommittedBytes = Math.max(peakCommittedBytes, committedBytes);
                 OffHeapEvents.emitRegionCommit(name, bytes, committedBytes);
                 i = runEnd;
                 if (hugePages) {
@@ -751,8 +1027,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      *
      * <p>Kind {@code region}: a block is a span; allocations and frees count spans acquired and
      * released, failed allocations count refused acquires; {@code decommittedBytes} counts the bytes
-     * decommitted plus the bytes {@link #purge purged}. After close reserved, committed, used and
-     * live read 0; the counters keep their values.
+     * decommitted plus the bytes {@link #purge purged}; {@code commitsOnCaller},
+     * {@code commitOnCallerBytes} and {@code maintenanceFailures} are {@link #commitsOnCaller()},
+     * {@link #commitOnCallerBytes()} and {@link #maintenanceFailures()}. After close reserved,
+     * committed, used and live read 0; the counters keep their values.
      */
     @Override
     public AllocatorSnapshot snapshot() {
@@ -761,7 +1039,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         long released = spansReleased;
         return new AllocatorSnapshot(name, "region", isClosed ? 0 : reservedBytes(), committedBytes, usedBytes,
                 isClosed ? 0 : Math.max(0, acquired - released), acquired, released, 0, failedAcquires,
-                0, 0, 0, 0, decommittedBytesTotal + purgedBytesTotal, List.of());
+                0, 0, 0, 0, decommittedBytesTotal + purgedBytesTotal, List.of(),
+                commitsOnCaller, commitOnCallerBytes, maintenanceFailures);
     }
 
     @Override
@@ -785,8 +1064,24 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         private VirtualMemory memory = VirtualMemory.system();
         private LongSupplier nanoClock = System::nanoTime;
         private boolean backgroundDecay = true;
+        private long commitAheadBytes = DEFAULT_COMMIT_AHEAD_BYTES;
 
         private Builder() {
+        }
+
+        /**
+         * @param bytes how many bytes beyond what is lent a background thread keeps committed and
+         *        pre-faulted, so that an acquire finds them ready instead of committing on its own
+         *        thread; rounded up to whole chunks; 0 turns commit ahead off. Ready chunks count as
+         *        committed, never exceed the limit, and are given back after the decay delay if no
+         *        acquire takes them (they are made again only when an acquire asks). Ignored with a
+         *        zero decay delay, which gives every idle chunk back at once.
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder commitAhead(long bytes) {
+            this.commitAheadBytes = Checks.checkNotNegative("commitAheadBytes", bytes);
+            return this;
         }
 
         /**

@@ -61,8 +61,14 @@ public final class Span {
     /**
      * {@return the whole span as a segment, valid until its memory is decommitted or the region
      * closed; after release it aliases whatever the region lends there next}
+     *
+     * @throws IllegalStateException if the region is closed (a segment taken before throws on
+     *         access from then on)
      */
     public MemorySegment segment() {
+        if (region.isClosed()) {
+            throw new IllegalStateException("region is closed: region=" + region.name());
+        }
         return scope.segment;
     }
 
