@@ -19,14 +19,17 @@ import java.util.function.LongSupplier;
  * One reserved range of virtual address space, committed on demand in chunks and lent to
  * allocators as {@link Span spans} of whole chunks.
  *
- * <p>Thread-safety: thread-safe. Acquire, release, trim and close take one internal lock: they
- * happen once per chunk (megabytes), never per allocation. The byte counts may be read from any
- * thread without the lock; they are written under it and published through volatile fields.
+ * <p>Thread-safety: thread-safe. Acquire, release, purge, trim and close take one internal lock:
+ * they happen once per chunk (megabytes), never per allocation. The byte counts may be read from
+ * any thread without the lock; they are written under it and published through volatile fields.
+ * The background committer holds the lock only to pick a chunk and to publish it, never during
+ * its syscalls.
  *
  * <h2>Life of a chunk</h2>
  * <pre>
  *   FREE (reserved, PROT_NONE, no memory)
- *     -- acquire: mprotect(READ|WRITE) + pre-fault -->  USED (lent in a span)
+ *     -- acquire: mprotect(READ|WRITE) + pre-fault, on the caller (counted) -->  USED (lent in a span)
+ *   FREE -- committer, lock released: mprotect + pre-fault -->  PRECOMMITTING --> IDLE (ready, no owner)
  *   USED -- release: no syscall, the run keeps its scope -->  IDLE (committed, no owner)
  *   IDLE -- acquire of the same run: reused with its scope, no syscall -->  USED
  *   IDLE -- idle longer than the decay delay, trim(), or room needed under the limit:
@@ -37,6 +40,23 @@ import java.util.function.LongSupplier;
  * region is next used, by {@link #trim()}, and by one shared daemon thread while the region is idle
  * (it holds regions weakly and runs only while some region has idle chunks).
  *
+ * <h2>Commit ahead</h2>
+ * With {@link Builder#commitAhead(long)} set, a shared daemon thread ({@code offheap-region-commit})
+ * keeps that many bytes of chunks committed and pre-faulted beyond what is lent, so an acquire
+ * finds them IDLE and costs no syscall and no page fault: the first at {@link Builder#build()}, the
+ * next ones each time an acquire leaves fewer ready. An acquire commits on its own thread only when
+ * the committer fell behind or the run asked for is longer than what is ready; that is counted
+ * ({@link #commitsOnCaller()}, {@link #commitOnCallerBytes()}, the snapshot's fields of those
+ * names, published as {@code offheap.commit.on.caller}). Ready chunks count as committed, never
+ * exceed the limit, and decay like any idle chunk: the committer makes them again only when an
+ * acquire asks, so an idle region shrinks to nothing.
+ *
+ * <h2>Background failures</h2>
+ * Decay, the allocators' purge pass and commit ahead run on daemon threads shared by every region.
+ * Whatever one region's pass throws is counted ({@link #maintenanceFailures()}), logged, recorded as
+ * a JFR {@code dev.offheap.RegionMaintenanceFailure} event, and the daemon carries on with that
+ * region's next pass and with every other region.
+ *
  * <h2>Accounting, in bytes</h2>
  * {@code reserved} is the range's length; {@code committed} counts USED and IDLE chunks and never
  * exceeds the {@link Builder#limit(long) limit}; {@code used} counts USED chunks.
@@ -45,6 +65,10 @@ import java.util.function.LongSupplier;
  * Every span's segment is bound to a scope of its run of chunks that is closed before that memory
  * is decommitted or unmapped, so no segment carved from a region can reach memory that is not
  * committed, and {@link #close()} makes every one of them throw on access instead of crashing.
+ * After close, {@link #acquire}, {@link #purge}, {@link #trim()} and {@link #checkOpen()} throw
+ * {@code IllegalStateException: region is closed: region=NAME}; {@link #release} of a span lent
+ * before does nothing (so an allocator's own close after the region's stays quiet). A close racing
+ * other threads' calls waits for the one holding the lock, and for the committer's chunk in flight.
  *
  * <p>Release does not close the scope: closing a shared scope is a handshake with every thread
  * (about 0.3 ms), too dear for an allocator that gives a span back and takes one again under churn.
@@ -66,10 +90,12 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     /** The largest reservation: 64 TiB, well inside a 47-bit user address space. */
     public static final long MAX_RESERVE_BYTES = 1L << 46;
     /**
-     * Default commit ahead: one chunk kept committed and pre-faulted beyond what is lent, by the
-     * background committer, so that growth puts no commit or page fault on an allocating thread.
+     * Default commit ahead of a region built directly: none, so a region commits exactly what it
+     * lends (the figures its users and their tests read). A service turns it on with
+     * {@link Builder#commitAhead(long)}, one chunk ({@link #chunkBytes()}) being enough for growth
+     * one span at a time; see {@code docs/region.md}.
      */
-    public static final long DEFAULT_COMMIT_AHEAD_BYTES = DEFAULT_CHUNK_BYTES;
+    public static final long DEFAULT_COMMIT_AHEAD_BYTES = 0;
 
     private static final System.Logger LOG = System.getLogger(Region.class.getName());
 
@@ -200,7 +226,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         }
     }
 
-    /** {@return a builder with the defaults: 64 GiB reserved, 2 MiB chunks, no limit, 10 s decay, one chunk committed ahead} */
+    /** {@return a builder with the defaults: 64 GiB reserved, 2 MiB chunks, no limit, 10 s decay, no commit ahead} */
     public static Builder builder() {
         return new Builder();
     }
@@ -307,6 +333,18 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     /** {@return whether {@link #close()} has run} */
     public boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * Throws if the region is closed, with the message every method of a closed region throws, so
+     * that an allocator over it can refuse a call the same way before it touches a span.
+     *
+     * <p>Thread-safety: thread-safe; one volatile read.
+     *
+     * @throws IllegalStateException {@code region is closed: region=NAME} if {@link #close()} has run
+     */
+    public void checkOpen() {
+        ensureOpen();
     }
 
     /**

@@ -60,15 +60,12 @@ public final class Span {
 
     /**
      * {@return the whole span as a segment, valid until its memory is decommitted or the region
-     * closed; after release it aliases whatever the region lends there next}
-     *
-     * @throws IllegalStateException if the region is closed (a segment taken before throws on
-     *         access from then on)
+     * closed; after release it aliases whatever the region lends there next. After the region
+     * closed it is still returned, bound to its closed scope: every access through it throws
+     * {@link IllegalStateException}; an allocator that wants the region's name in the message calls
+     * {@link Region#checkOpen()} first}
      */
     public MemorySegment segment() {
-        if (region.isClosed()) {
-            throw new IllegalStateException("region is closed: region=" + region.name());
-        }
         return scope.segment;
     }
 
