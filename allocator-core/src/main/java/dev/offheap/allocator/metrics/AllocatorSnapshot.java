@@ -25,9 +25,10 @@ import java.util.List;
  * @param leaks blocks reported leaked (still owned at close, or unreachable handles)
  * @param decommittedBytes bytes given back to the OS since creation
  * @param sizeClasses per size class figures; empty where the allocator has none
- * @param commitsOnCaller commits of fresh memory made on an allocating thread because the
- *        region's background committer had not got that memory ready (kind {@code region}; 0 for
- *        kinds that own no region): published as {@code offheap.commit.on.caller}
+ * @param commitsOnCaller acquires of a region that waited for a commit on the allocating thread
+ *        (their own, or the rest of the background committer's chunk in flight) because the
+ *        committer had not got the memory ready (kind {@code region}; 0 for kinds that own no
+ *        region): published as {@code offheap.commit.on.caller}
  * @param commitOnCallerBytes the bytes of those commits
  * @param maintenanceFailures background passes (decay, purge, commit ahead) of the region that
  *        failed and were reported (logger, JFR {@code dev.offheap.RegionMaintenanceFailure}); the

@@ -133,6 +133,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private final byte[] states;
     /** Per IDLE chunk: when it became idle, in {@link #nanoClock} nanoseconds. Guarded by {@link #lock}. */
     private final long[] idleSince;
+    /** Per chunk: committed and never lent since, so every byte is zero. Guarded by {@link #lock}. */
+    private final boolean[] fresh;
     /**
      * Per chunk: the scope of the run it belongs to while USED or IDLE, or null (always null while
      * FREE: a scope closes before its memory is decommitted). Guarded by {@link #lock}.
@@ -192,6 +194,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         this.hugePages = b.hugePages;
         this.states = new byte[chunkCount];
         this.idleSince = new long[chunkCount];
+        this.fresh = new boolean[chunkCount];
         this.scopes = new SpanScope[chunkCount];
         // Reserve one chunk more than asked so the usable range can start on a chunk boundary:
         // chunk-aligned spans suit huge pages and let an address find its chunk with a shift.
@@ -275,15 +278,19 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     }
 
     /**
-     * {@return how many acquires committed fresh memory on the calling thread since the region was
-     * made, because the background committer had not got enough ready (it fell behind, the run
-     * asked for was longer than what it keeps ready, or commit ahead is off)}
+     * {@return how many acquires waited for a commit on the calling thread since the region was
+     * made, because the background committer had not got enough ready: they committed fresh memory
+     * themselves (the committer fell behind, the run asked for was longer than what it keeps ready,
+     * or commit ahead is off), or waited for the rest of the committer's chunk in flight}
      */
     public long commitsOnCaller() {
         return commitsOnCaller;
     }
 
-    /** {@return the bytes committed on calling threads by the acquires {@link #commitsOnCaller()} counts} */
+    /**
+     * {@return the bytes of the commits the acquires {@link #commitsOnCaller()} counts waited for:
+     * what they committed themselves, or the whole chunk of the committer's they waited for}
+     */
     public long commitOnCallerBytes() {
         return commitOnCallerBytes;
     }
@@ -370,58 +377,74 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         }
         int count = (int) ((byteSize + chunkBytes - 1) >>> chunkShift);
         synchronized (lock) {
-            ensureOpen();
-            long now = nanoClock.getAsLong();
-            decayIdle(now, false);
-            int first = findRun(count);
-            if (first < 0 && precommitInFlight) {
-                awaitPrecommit(); // the chunk being committed may be the one the run needs
-                return acquire(byteSize);
-            }
-            if (first < 0) {
-                throw outOfMemory("no free run of " + count + " chunks left in the reservation",
-                        (long) count << chunkShift, reservedBytes());
-            }
-            long toCommit = freeChunksIn(first, count) << chunkShift;
-            if (committedBytes + toCommit > limitBytes) {
-                makeRoomUnderLimit(toCommit, first, count);
-                if (committedBytes + toCommit > limitBytes && precommitInFlight) {
-                    // The committer holds a chunk of the limit: wait for it to be ready, then use it.
+            boolean waited = false;
+            while (true) {
+                ensureOpen();
+                long now = nanoClock.getAsLong();
+                decayIdle(now, false);
+                int first = findRun(count);
+                long toCommit = first < 0 ? 0 : freeChunksIn(first, count) << chunkShift;
+                if (precommitInFlight && (first < 0 || (count == 1 && toCommit > 0))) {
+                    // No idle chunk, and the committer is making one: what is left of its commit is
+                    // never longer than a commit of another chunk here, and keeps the range compact.
                     awaitPrecommit();
-                    return acquire(byteSize);
+                    waited = true;
+                    continue;
+                }
+                if (first < 0) {
+                    throw outOfMemory("no free run of " + count + " chunks left in the reservation",
+                            (long) count << chunkShift, reservedBytes());
                 }
                 if (committedBytes + toCommit > limitBytes) {
-                    throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
+                    makeRoomUnderLimit(toCommit, first, count);
+                    if (committedBytes + toCommit > limitBytes && precommitInFlight) {
+                        // The committer holds a chunk of the limit: wait for it to be ready, then use it.
+                        awaitPrecommit();
+                        waited = true;
+                        continue;
+                    }
+                    if (committedBytes + toCommit > limitBytes) {
+                        throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
+                    }
                 }
+                return lend(first, count, toCommit, waited, now);
             }
-            SpanScope scope = scopeToReuse(first, count);
-            commitFreeChunks(first, count, now);
-            if (toCommit > 0) {
-                commitsOnCaller++;
-                commitOnCallerBytes += toCommit;
-            }
-            if (scope == null) {
-                scope = new SpanScope(first, count, addressOf(first), (long) count << chunkShift);
-                for (int i = first; i < first + count; i++) {
-                    scopes[i] = scope;
-                }
-            }
-            for (int i = first; i < first + count; i++) {
-                if (states[i] == IDLE) {
-                    idleChunks--;
-                }
-                states[i] = USED;
-            }
-            highWater = Math.max(highWater, first + count);
-            usedBytes += (long) count << chunkShift;
-            Span span = new Span(this, addressOf(first), (long) count << chunkShift,
-                    toCommit == (long) count << chunkShift, scope);
-            liveSpans.add(span);
-            spansAcquired++;
-            requestTopUpIfLow();
-            OffHeapEvents.emitLargeAllocation(name, span.byteSize());
-            return span;
         }
+    }
+
+    /** Commits what the run lacks and lends it; the caller holds the lock and has checked the limit. */
+    private Span lend(int first, int count, long toCommit, boolean waited, long now) {
+        SpanScope scope = scopeToReuse(first, count);
+        commitFreeChunks(first, count, now);
+        if (toCommit > 0 || waited) {
+            commitsOnCaller++;
+            commitOnCallerBytes += toCommit > 0 ? toCommit : chunkBytes;
+        }
+        boolean zeroed = true; // every chunk committed since it was last lent: the kernel's zeros
+        for (int i = first; i < first + count; i++) {
+            zeroed &= fresh[i];
+            fresh[i] = false;
+        }
+        if (scope == null) {
+            scope = new SpanScope(first, count, addressOf(first), (long) count << chunkShift);
+            for (int i = first; i < first + count; i++) {
+                scopes[i] = scope;
+            }
+        }
+        for (int i = first; i < first + count; i++) {
+            if (states[i] == IDLE) {
+                idleChunks--;
+            }
+            states[i] = USED;
+        }
+        highWater = Math.max(highWater, first + count);
+        usedBytes += (long) count << chunkShift;
+        Span span = new Span(this, addressOf(first), (long) count << chunkShift, zeroed, scope);
+        liveSpans.add(span);
+        spansAcquired++;
+        requestTopUpIfLow();
+        OffHeapEvents.emitLargeAllocation(name, span.byteSize());
+        return span;
     }
 
     /** Asks the committer for ready chunks if fewer than it keeps are idle; the caller holds the lock. */
@@ -502,6 +525,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             lock.notifyAll(); // wakes a close, a trim or an acquire waiting for this chunk
             if (failure == null) {
                 becomeIdle(chunk);
+                fresh[chunk] = true;
                 precommittedBytesTotal += chunkBytes;
                 OffHeapEvents.emitRegionCommit(name, chunkBytes, committedBytes);
             } else {
@@ -977,6 +1001,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 for (int c = i; c < runEnd; c++) {
                     states[c] = IDLE; // committed; the caller makes it USED
                     idleSince[c] = COMMITTING;
+                    fresh[c] = true;
                 }
                 idleChunks += runEnd - i;
                 committedBytes += bytes;

@@ -53,7 +53,10 @@ public final class Span {
         return byteSize;
     }
 
-    /** {@return whether every byte is known to be zero: all its chunks were freshly committed} */
+    /**
+     * {@return whether every byte is known to be zero: each of its chunks was committed since it was
+     * last lent (by this acquire, or ahead of it by the background committer)}
+     */
     public boolean zeroed() {
         return zeroed;
     }

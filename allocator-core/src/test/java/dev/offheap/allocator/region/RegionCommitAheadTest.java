@@ -67,7 +67,9 @@ class RegionCommitAheadTest {
         try (Region region = ahead(CHUNK).build()) {
             for (int i = 0; i < 24; i++) {
                 region.acquire(CHUNK).segment().fill((byte) 1);
-                assertTrue(eventually(() -> region.committedBytes() - region.usedBytes() >= CHUNK), region.toString());
+                long made = (i + 2) * CHUNK; // build's chunk, then one per acquire
+                // Ready, not just in flight (committed counts a chunk in flight; the total counts it when done).
+                assertTrue(eventually(() -> region.precommittedBytesTotal() >= made), region.toString());
             }
             assertEquals(24 * CHUNK, region.usedBytes());
             assertEquals(0, region.commitsOnCaller(), "every acquire found a ready chunk");
@@ -153,6 +155,21 @@ class RegionCommitAheadTest {
         try (Region region = ahead(CHUNK).decay(Duration.ZERO).build()) {
             assertEquals(0, region.commitAheadBytes());
             assertEquals(0, region.committedBytes());
+        }
+    }
+
+    @Test
+    void aReadyChunkIsLentAsZeroedAndAReusedOneIsNot() throws InterruptedException {
+        try (Region region = ahead(CHUNK).build()) {
+            Span ready = region.acquire(CHUNK);
+            assertEquals(0, region.commitsOnCaller(), "it was the ready chunk");
+            assertTrue(ready.zeroed(), "committed ahead and never lent: the kernel's zeros");
+            assertEquals(0L, ready.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, CHUNK - 8));
+            ready.segment().fill((byte) 7);
+            region.release(ready);
+            Span reused = region.acquire(CHUNK);
+            assertEquals(ready.address(), reused.address(), "the released chunk, with its scope, comes first");
+            assertTrue(!reused.zeroed(), "control: a chunk lent before is not known to be zero");
         }
     }
 }
