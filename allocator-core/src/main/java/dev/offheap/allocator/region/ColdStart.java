@@ -3,6 +3,7 @@ package dev.offheap.allocator.region;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.jfr.AllocationFailureEvent;
 import dev.offheap.allocator.jfr.LargeAllocationEvent;
+import dev.offheap.allocator.jfr.OffHeapEvents;
 import dev.offheap.allocator.jfr.RegionCommitEvent;
 import dev.offheap.allocator.jfr.RegionDecommitEvent;
 import dev.offheap.allocator.jfr.RegionMaintenanceFailureEvent;
@@ -31,7 +32,7 @@ final class ColdStart {
             return;
         }
         MethodHandles.Lookup lookup = MethodHandles.lookup();
-        for (Class<?> c : new Class<?>[] {LargeAllocationEvent.class, RegionCommitEvent.class,
+        for (Class<?> c : new Class<?>[] {OffHeapEvents.class, LargeAllocationEvent.class, RegionCommitEvent.class,
                 RegionDecommitEvent.class, AllocationFailureEvent.class, RegionMaintenanceFailureEvent.class,
                 OutOfOffHeapMemoryException.class, Span.class, SpanScope.class, RegionDecayDaemon.class,
                 RegionCommitter.class}) {

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safety: thread-safe. An acquire asks (under its region's lock) when fewer chunks than
  * the region keeps are ready; the thread runs the region's top-up without this class's lock, so
  * the lock order is always region, then committer. Regions are held weakly while registered (from
- * build to close) and strongly only while a top-up is pending. The thread starts at the first
- * request, survives any failure of one region's top-up (reported by that region, see
+ * build to close) and strongly only while a top-up is pending. The thread starts when the first
+ * such region is built, survives any failure of one region's top-up (reported by that region, see
  * {@link Region#maintenanceFailures()}), and ends once no open region is registered: closing the
  * last region stops it.
  */
@@ -36,10 +36,23 @@ final class RegionCommitter {
     private RegionCommitter() {
     }
 
-    /** Registers a region built with commit ahead on; the thread stays while some region is registered. */
+    /**
+     * Registers a region built with commit ahead on and starts the thread if it is not running (at
+     * build, so that the first acquire does not pay a thread start); the thread stays while some
+     * region is registered.
+     */
     static void register(Region region) {
         synchronized (LOCK) {
             REGISTERED.put(region, Boolean.TRUE);
+            startIfStopped();
+        }
+    }
+
+    /** Starts the thread unless it runs; the caller holds LOCK. */
+    private static void startIfStopped() {
+        if (thread == null) {
+            thread = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(RegionCommitter::run);
+            thread.start();
         }
     }
 
@@ -57,10 +70,7 @@ final class RegionCommitter {
         synchronized (LOCK) {
             REGISTERED.put(region, Boolean.TRUE);
             PENDING.add(region);
-            if (thread == null) {
-                thread = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(RegionCommitter::run);
-                thread.start();
-            }
+            startIfStopped();
             LOCK.notifyAll();
         }
     }
