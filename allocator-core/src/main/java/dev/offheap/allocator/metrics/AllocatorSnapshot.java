@@ -27,8 +27,8 @@ import java.util.List;
  * @param sizeClasses per size class figures; empty where the allocator has none
  * @param commitsOnCaller acquires of a region that waited for a commit on the allocating thread
  *        (their own, or the rest of the background committer's chunk in flight) because the
- *        committer had not got the memory ready (kind {@code region}; 0 for kinds that own no
- *        region): published as {@code offheap.commit.on.caller}
+ *        committer had not got the memory ready (kind {@code region} with commit ahead on; 0
+ *        otherwise): published as {@code offheap.commit.on.caller}
  * @param commitOnCallerBytes the bytes of those commits
  * @param maintenanceFailures background passes (decay, purge, commit ahead) of the region that
  *        failed and were reported (logger, JFR {@code dev.offheap.RegionMaintenanceFailure}); the

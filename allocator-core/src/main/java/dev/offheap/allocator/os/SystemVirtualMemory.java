@@ -2,6 +2,7 @@ package dev.offheap.allocator.os;
 
 import dev.offheap.allocator.NativeCallException;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -52,10 +53,14 @@ final class SystemVirtualMemory implements VirtualMemory {
                 populateWriteSupported = false;
             }
         }
-        // One write per page faults it in. Writing zero keeps the content a fresh page has.
-        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
-        for (long offset = 0; offset < byteSize; offset += pageSize) {
-            pages.set(ValueLayout.JAVA_BYTE, offset, (byte) 0);
+        // One write per page faults it in. Writing zero keeps the content a fresh page has. The
+        // segment is bound to a confined scope that closes before this call returns (a confined
+        // close costs no handshake), so nothing outlives the caller's hold on the committed pages.
+        try (Arena scope = Arena.ofConfined()) {
+            MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+            for (long offset = 0; offset < byteSize; offset += pageSize) {
+                pages.set(ValueLayout.JAVA_BYTE, offset, (byte) 0);
+            }
         }
     }
 

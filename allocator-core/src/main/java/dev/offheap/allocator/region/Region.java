@@ -279,9 +279,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
 
     /**
      * {@return how many acquires waited for a commit on the calling thread since the region was
-     * made, because the background committer had not got enough ready: they committed fresh memory
-     * themselves (the committer fell behind, the run asked for was longer than what it keeps ready,
-     * or commit ahead is off), or waited for the rest of the committer's chunk in flight}
+     * made although commit ahead is on, because the background committer had not got enough ready:
+     * they committed fresh memory themselves (the committer fell behind, or the run asked for was
+     * longer than what it keeps ready), or waited for the rest of the committer's chunk in flight.
+     * Always 0 with commit ahead off, where every commit is the caller's by design}
      */
     public long commitsOnCaller() {
         return commitsOnCaller;
@@ -416,7 +417,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private Span lend(int first, int count, long toCommit, boolean waited, long now) {
         SpanScope scope = scopeToReuse(first, count);
         commitFreeChunks(first, count, now);
-        if (toCommit > 0 || waited) {
+        if (aheadChunks > 0 && (toCommit > 0 || waited)) { // without a committer there is nothing to fall behind
             commitsOnCaller++;
             commitOnCallerBytes += toCommit > 0 ? toCommit : chunkBytes;
         }

@@ -43,8 +43,13 @@ class RegionCommitAheadTest {
         try (Region off = ahead(0).build()) {
             assertEquals(0, off.committedBytes(), "control: with commit ahead off nothing is committed at build");
             off.acquire(CHUNK);
-            assertEquals(1, off.commitsOnCaller(), "control: then the first acquire commits on the caller");
-            assertEquals(CHUNK, off.commitOnCallerBytes());
+            assertEquals(CHUNK, off.committedBytes(), "control: then the first acquire commits exactly its chunk");
+            assertEquals(0, off.commitsOnCaller(), "without a committer nothing falls behind: not counted");
+        }
+        try (Region region = ahead(CHUNK).build()) {
+            region.acquire(2 * CHUNK);
+            assertEquals(1, region.commitsOnCaller(), "control: a run longer than what is ready commits on the caller");
+            assertEquals(CHUNK, region.commitOnCallerBytes(), "the chunk it lacked");
         }
     }
 
