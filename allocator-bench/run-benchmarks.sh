@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmark suite and writes the report: bench-report/REPORT.md, charts (PNG), the JMH JSON
+# Runs the benchmark suite and writes the report: docs/bench/REPORT.md, charts (PNG), the JMH JSON
 # results, rss.json and run.log (JMH's own output: it says why a variant failed or was unavailable).
 #
 #   allocator-bench/run-benchmarks.sh [quick|full|smoke]
@@ -16,7 +16,7 @@ case "$mode" in
   *) echo "usage: $0 [quick|full|smoke]" >&2; exit 2 ;;
 esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="${BENCH_OUT:-$root/bench-report}"
+out="${BENCH_OUT:-$root/docs/bench}"
 mkdir -p "$out"
 cd "$root"
 ./mvnw -B -q -pl allocator-bench -am -DskipTests -Pbench-suite package \

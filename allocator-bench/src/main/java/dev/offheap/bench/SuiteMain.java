@@ -31,7 +31,7 @@ import java.util.Set;
  * This library's {@code HandleAllocator} variants run for every name in
  * {@link LibraryAllocators#NAMES}; with none, they are excluded.
  *
- * <p>Usage: {@code SuiteMain quick|full|smoke [OUT_DIR]} (default {@code bench-report}).
+ * <p>Usage: {@code SuiteMain quick|full|smoke [OUT_DIR]} (default {@code docs/bench}).
  * {@code quick}: a few minutes on 2 cores, 1 fork, short iterations, a subset of the parameters.
  * {@code full}: the annotations' iterations and every parameter, 2 forks (over an hour).
  * {@code smoke}: seconds; a handful of variants, used to produce the report test's fixture.
@@ -48,7 +48,7 @@ public final class SuiteMain {
 
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "quick";
-        Path out = Path.of(args.length > 1 ? args[1] : "bench-report").toAbsolutePath();
+        Path out = Path.of(args.length > 1 ? args[1] : "docs/bench").toAbsolutePath();
         Files.createDirectories(out);
         List<Run> runs = switch (mode) {
             case "quick" -> List.of(

@@ -36,7 +36,7 @@ public final class ReportMain {
     public static void main(String[] args) throws IOException {
         List<Path> jmh = new ArrayList<>();
         Path rss = null;
-        Path out = Path.of("bench-report");
+        Path out = Path.of("docs/bench");
         String mode = "quick";
         String note = null;
         for (int i = 0; i < args.length; i++) {

@@ -17,7 +17,7 @@ final class Targets {
     }
 
     static String section(List<BenchmarkResult> rows, List<RssAfterChurnMain.Row> rss) {
-        StringBuilder md = new StringBuilder("## Targets (DESIGN.md)\n\n");
+        StringBuilder md = new StringBuilder("## Targets ([docs/benchmarks.md](../benchmarks.md#targets))\n\n");
         List<String> handles = rows.stream().map(BenchmarkResult::variant).filter(v -> v.startsWith("library:"))
                 .distinct().toList();
         String none = "not measured: no `HandleAllocator` of this library in this build "

@@ -37,7 +37,7 @@ import java.util.SplittableRandom;
  * {@value RssSampler#PERIOD_MS} ms through the four phases (fill, churn, free-most, idle); the
  * series go to {@value #TIMELINE_FILE} beside the rows, for the report's resident-memory-over-time chart.
  *
- * <p>Usage: {@code RssAfterChurnMain [--out bench-report/rss.json] [--live-mib 64] [--idle-ms 2000]};
+ * <p>Usage: {@code RssAfterChurnMain [--out docs/bench/rss.json] [--live-mib 64] [--idle-ms 2000]};
  * {@code --peer NAME} runs one child's measurement and prints one JSON row. Single-threaded.
  */
 public final class RssAfterChurnMain {
@@ -73,7 +73,7 @@ public final class RssAfterChurnMain {
     }
 
     public static void main(String[] args) throws Exception {
-        String out = "bench-report/rss.json";
+        String out = "docs/bench/rss.json";
         String peer = null;
         long liveMib = 64;
         long idleMs = 2000;

@@ -18,7 +18,9 @@ import dev.offheap.allocator.ownership.MemoryBlock;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.slab.SlabAllocator;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -80,7 +82,12 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         this.freeListMax = freeList.maxBlockBytes();
     }
 
-    /** {@return a builder: 64 GiB reserved, no limit, 10 s decay, zeroing, sampled leak detection} */
+    /**
+     * {@return a builder: 64 GiB reserved, no limit, 10 s decay, zeroing, sampled leak detection,
+     * unless system properties set other defaults ({@link OffHeapDefaults})}
+     *
+     * @throws IllegalArgumentException if a {@code dev.offheap.*} property has a bad value
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -242,6 +249,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
      */
     @Override
     public void close() {
+        OpenArenas.closeAll(this); // first: arena segments are bound to their arena's scope only
         try {
             blocks.close();
         } finally {
@@ -278,10 +286,10 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public static final class Builder {
         private String name = "offheap";
         /** Reservation, limit, decay and huge pages: the region's own settings and checks. */
-        private final Region.Builder region = Region.builder();
-        private boolean zeroing = true;
-        private boolean checked;
-        private LeakDetection leakDetection = LeakDetection.SAMPLED;
+        private final Region.Builder region = OffHeapDefaults.regionBuilder();
+        private boolean zeroing = OffHeapDefaults.zeroing();
+        private boolean checked = OffHeapDefaults.checked();
+        private LeakDetection leakDetection = OffHeapDefaults.leakDetection();
         private LeakListener leakListener = LeakListener.logging();
 
         private Builder() {
@@ -383,5 +391,45 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         public OffHeap build() {
             return new OffHeap(this);
         }
+    }
+
+    /**
+     * Opens an {@link Arena} whose segments are blocks of this allocator, all freed when the arena
+     * closes; for FFM code that takes an {@code Arena} or a {@link SegmentAllocator}. Thread-safe,
+     * as {@link Arena#ofShared()} is. If this allocator closes first, it closes the arena first.
+     *
+     * {@snippet :
+     * try (Arena arena = memory.newArena()) {
+     *     MemorySegment name = arena.allocateFrom("orders");
+     * } // every block of the arena is freed; name throws IllegalStateException from now on
+     * }
+     *
+     * @return a new open arena; see {@link OffHeapArena} for alignment, contents and close
+     * @throws IllegalStateException if this allocator is closed
+     */
+    public OffHeapArena newArena() {
+        return OpenArenas.open(this);
+    }
+
+    /**
+     * {@return a {@link SegmentAllocator} whose segments are blocks of this allocator, freed when
+     * this allocator closes} Use it where FFM code wants a {@code SegmentAllocator} for memory that
+     * lives as long as the allocator does (set-up tables, long-lived buffers): nothing frees its
+     * blocks earlier, so for memory of a bounded lifetime use {@link #newArena()} and close it.
+     * Each call returns a view over a fresh arena of its own. Segments are zeroed, aligned as asked
+     * up to {@link OffHeapArena#MAX_BYTE_ALIGNMENT}, and throw {@link IllegalStateException} once this
+     * allocator has closed. Thread-safe. ({@code OffHeap} cannot implement {@code SegmentAllocator}
+     * itself: its {@code long allocate(long)} clashes with {@code MemorySegment allocate(long)}.)
+     *
+     * {@snippet :
+     * SegmentAllocator allocator = memory.asSegmentAllocator();
+     * MemorySegment table = allocator.allocate(ValueLayout.JAVA_LONG, 1024);
+     * }
+     *
+     * @throws IllegalStateException if this allocator is closed
+     */
+    public SegmentAllocator asSegmentAllocator() {
+        OffHeapArena arena = newArena();
+        return arena::allocate; // a view: the arena's close stays the allocator's business
     }
 }

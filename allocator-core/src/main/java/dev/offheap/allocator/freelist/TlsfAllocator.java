@@ -88,6 +88,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[64 * 1024]);
 
     private final String name;
+    /** This allocator's identity in its handles (see {@link Handles}). */
+    private final int tag = Handles.nextTag();
     private final Region region;
     private final boolean ownsRegion;
     private final boolean zeroing;
@@ -324,7 +326,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     @Override
     public boolean isLive(long handle) {
         synchronized (lock) {
-            if (closed || Handles.kind(handle) != Handles.KIND_FREE_LIST || handle < 0) {
+            if (closed || !Handles.hasShape(handle, Handles.KIND_FREE_LIST, tag)) {
                 return false;
             }
             long location = Handles.location(handle);
@@ -510,7 +512,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         usedGranules += need;
         liveBlocks++;
         allocations++;
-        return Handles.pack(Handles.KIND_FREE_LIST, generation, sp.baseGranule + g);
+        return Handles.pack(Handles.KIND_FREE_LIST, tag, generation, sp.baseGranule + g);
     }
 
     private void freeLocked(TlsfSpan sp, int g) {
@@ -615,7 +617,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      * after free (otherwise), anything else as foreign.
      */
     private TlsfSpan liveSpanOf(long handle, boolean freeing) {
-        if (handle <= 0 || Handles.kind(handle) != Handles.KIND_FREE_LIST) {
+        if (!Handles.hasShape(handle, Handles.KIND_FREE_LIST, tag)) {
             throw foreign(handle, "not a free-list handle");
         }
         long location = Handles.location(handle);

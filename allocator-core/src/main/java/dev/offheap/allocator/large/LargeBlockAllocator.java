@@ -42,6 +42,8 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     private static final System.Logger LOG = System.getLogger(LargeBlockAllocator.class.getName());
 
     private final String name;
+    /** This allocator's identity in its handles (see {@link Handles}). */
+    private final int tag = Handles.nextTag();
     private final Region region;
     private final boolean ownsRegion;
     private final boolean zeroing;
@@ -131,7 +133,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             liveBlocks++;
             usedBytes += span.byteSize();
             allocations++;
-            return Handles.pack(Handles.KIND_LARGE, generation, offset >>> GRANULE_SHIFT);
+            return Handles.pack(Handles.KIND_LARGE, tag, generation, offset >>> GRANULE_SHIFT);
         }
     }
 
@@ -201,7 +203,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     @Override
     public boolean isLive(long handle) {
         synchronized (lock) {
-            if (closed || handle <= 0 || Handles.kind(handle) != Handles.KIND_LARGE) {
+            if (closed || !Handles.hasShape(handle, Handles.KIND_LARGE, tag)) {
                 return false;
             }
             long offset = Handles.location(handle) << GRANULE_SHIFT;
@@ -266,7 +268,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     }
 
     private int liveChunkOf(long handle, boolean freeing) {
-        if (handle <= 0 || Handles.kind(handle) != Handles.KIND_LARGE) {
+        if (!Handles.hasShape(handle, Handles.KIND_LARGE, tag)) {
             throw foreign(handle, "not a large-block handle");
         }
         long offset = Handles.location(handle) << GRANULE_SHIFT;

@@ -150,6 +150,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     // Written under the lock, read anywhere: volatile publishes each new value.
     private volatile long committedBytes;
     private volatile long usedBytes;
+    /** The most bytes committed at once since the region was made; written under {@link #lock}. */
+    private volatile long peakCommittedBytes;
     private volatile long decommittedBytesTotal;
     private volatile long purgedBytesTotal;
     /** Run by the decay daemon after a decay delay once {@link #requestPurge()} asked; null if none. */
@@ -173,7 +175,6 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      */
     private boolean topUpWanted;
     // Commit-ahead metrics, written under the lock, volatile for snapshot().
-    private volatile long peakCommittedBytes;
     private volatile long commitsOnCaller;
     private volatile long commitOnCallerBytes;
     private volatile long precommittedBytesTotal;
@@ -259,14 +260,14 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         return usedBytes;
     }
 
-    /** {@return the limit on committed bytes; {@link Long#MAX_VALUE} if there is none} */
-    public long limitBytes() {
-        return limitBytes;
-    }
-
     /** {@return the most bytes committed at once since the region was made (kept after close)} */
     public long peakCommittedBytes() {
         return peakCommittedBytes;
+    }
+
+    /** {@return the limit on committed bytes; {@link Long#MAX_VALUE} if there is none} */
+    public long limitBytes() {
+        return limitBytes;
     }
 
     /**

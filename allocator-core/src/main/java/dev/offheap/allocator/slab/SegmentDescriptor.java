@@ -31,11 +31,11 @@ package dev.offheap.allocator.slab;
  *
  * <h2>Handle location</h2>
  * <pre>
- *  39                               12 11          0
+ *  31                               12 11          0
  * +-----------------------------------+-------------+
  * |  page id = segment * 32 + unit    |    slot     |
  * +-----------------------------------+-------------+
- *            28 bits                      12 bits
+ *            20 bits                      12 bits
  * </pre>
  * {@code segment} is the index of the segment in the allocator's own table (not an address), and
  * {@code unit} is the page's first unit. 12 slot bits hold the 4096 16-byte blocks of one unit.
@@ -57,8 +57,8 @@ public final class SegmentDescriptor {
     public static final int SLOT_BITS = 12;
     /** Mask of the slot index. */
     public static final int SLOT_MASK = (1 << SLOT_BITS) - 1;
-    /** The most pages one allocator can name: 2^28, that is 512 TiB of segments. */
-    public static final int MAX_PAGE_IDS = 1 << 28;
+    /** The most pages one allocator can name: 2^20, that is 64 GiB of segments. */
+    public static final int MAX_PAGE_IDS = 1 << 20;
 
     private SegmentDescriptor() {
     }

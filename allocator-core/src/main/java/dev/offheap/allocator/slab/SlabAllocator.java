@@ -96,6 +96,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     private static final MemorySegment EVERY_ADDRESS = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final String name;
+    /** This allocator's identity in its handles (see {@link Handles}). */
+    private final int tag = Handles.nextTag();
     private final Region region;
     private final boolean ownsRegion;
     private final boolean zeroing;
@@ -195,7 +197,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             counters[ThreadCache.ALLOCATIONS]++;
             counters[ThreadCache.CLASS_ALLOCATIONS + sizeClass]++;
         }
-        return Handles.pack(Handles.KIND_SLAB, generation, SegmentDescriptor.location(page.id, slot));
+        return Handles.pack(Handles.KIND_SLAB, tag, generation, SegmentDescriptor.location(page.id, slot));
     }
 
     /**
@@ -339,7 +341,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
 
     /** {@return the page a slab handle's location names, or null if it is no slab handle or no page} */
     private Page lookup(long handle) {
-        if (handle <= 0 || Handles.kind(handle) != Handles.KIND_SLAB) {
+        if (!Handles.hasShape(handle, Handles.KIND_SLAB, tag)) {
             return null;
         }
         long pageId = SegmentDescriptor.pageId(Handles.location(handle));
@@ -352,7 +354,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     private Page pageOf(long handle) {
         Page page = lookup(handle);
         if (page == null) {
-            throw foreign(handle, handle <= 0 || Handles.kind(handle) != Handles.KIND_SLAB
+            throw foreign(handle, !Handles.hasShape(handle, Handles.KIND_SLAB, tag)
                     ? "not a slab handle" : "location outside this allocator's pages");
         }
         return page;

@@ -124,7 +124,7 @@ public abstract class HandleAllocatorContract {
         HandleAllocator a = open();
         long live = a.allocate(64);
         for (long foreign : new long[] {Handles.NULL, -1L, Long.MIN_VALUE,
-                Handles.pack(0, 1, 0), Handles.pack(7, 1, 0), Handles.pack(Handles.kind(live), 1, Handles.LOCATION_MASK)}) {
+                Handles.pack(0, 1, 1, 0), Handles.pack(Handles.kind(live), Handles.tag(live) % Handles.TAG_MASK + 1, Handles.generation(live), Handles.location(live)), Handles.pack(Handles.kind(live), Handles.tag(live), 1, Handles.LOCATION_MASK)}) {
             assertFalse(a.isLive(foreign), Handles.toString(foreign));
             assertThrows(ForeignPointerException.class, () -> a.free(foreign), Handles.toString(foreign));
             assertThrows(ForeignPointerException.class, () -> a.segment(foreign), Handles.toString(foreign));
@@ -255,7 +255,7 @@ public abstract class HandleAllocatorContract {
         }
 
         void misuseForeign() {
-            long h = Handles.pack(7, 1, Handles.LOCATION_MASK);
+            long h = Handles.pack(0, 1, 1, Handles.LOCATION_MASK);
             assertFalse(allocator.isLive(h));
             OffHeapException e = assertThrows(OffHeapException.class, () -> allocator.free(h));
             assertInstanceOf(ForeignPointerException.class, e);

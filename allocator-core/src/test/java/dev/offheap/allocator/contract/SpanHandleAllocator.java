@@ -27,6 +27,7 @@ import java.util.Arrays;
  * <p>Thread-safety: thread-safe; every method synchronises on the allocator.
  */
 final class SpanHandleAllocator implements HandleAllocator {
+    private static final int TAG = 1;
     private final Region region;
     private final long maxByteSize;
     private Span[] spans = new Span[16];
@@ -67,7 +68,7 @@ final class SpanHandleAllocator implements HandleAllocator {
         generations[slot] = Handles.nextGeneration(generations[slot]);
         spans[slot] = span;
         sizes[slot] = byteSize;
-        return Handles.pack(Handles.KIND_LARGE, generations[slot], slot);
+        return Handles.pack(Handles.KIND_LARGE, TAG, generations[slot], slot);
     }
 
     @Override
@@ -95,7 +96,7 @@ final class SpanHandleAllocator implements HandleAllocator {
 
     @Override
     public synchronized boolean isLive(long handle) {
-        if (closed || Handles.kind(handle) != Handles.KIND_LARGE || Handles.location(handle) >= slotCount) {
+        if (closed || !Handles.hasShape(handle, Handles.KIND_LARGE, TAG) || Handles.location(handle) >= slotCount) {
             return false;
         }
         int slot = (int) Handles.location(handle);
@@ -137,7 +138,7 @@ final class SpanHandleAllocator implements HandleAllocator {
     }
 
     private int slotOf(long handle) {
-        if (Handles.kind(handle) != Handles.KIND_LARGE || Handles.location(handle) >= slotCount
+        if (!Handles.hasShape(handle, Handles.KIND_LARGE, TAG) || Handles.location(handle) >= slotCount
                 || Handles.generation(handle) == 0 || handle < 0) {
             throw new ForeignPointerException("handle not made by " + name() + ": handle=" + Handles.toString(handle));
         }

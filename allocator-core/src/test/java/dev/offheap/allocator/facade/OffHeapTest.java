@@ -73,7 +73,7 @@ class OffHeapTest {
                 assertThrows(UseAfterFreeException.class, () -> memory.segment(h), "size " + size);
             }
             ForeignPointerException unknownKind = assertThrows(ForeignPointerException.class,
-                    () -> memory.free(Handles.pack(7, 1, 0)));
+                    () -> memory.free(Handles.pack(0, 1, 1, 0)));
             assertTrue(unknownKind.getMessage().startsWith("handle was not made by this allocator"), unknownKind.getMessage());
             assertThrows(ForeignPointerException.class, () -> memory.segment(Handles.NULL));
             assertThrows(IllegalArgumentException.class, () -> memory.allocate(0));

@@ -362,18 +362,18 @@ class TlsfAllocatorTest {
             assertThrows(UseAfterFreeException.class, () -> allocator.segment(a));
             assertTrue(allocator.isLive(reused));
 
-            long interior = Handles.pack(Handles.KIND_FREE_LIST, Handles.generation(keep), Handles.location(keep) + 1);
+            long interior = Handles.pack(Handles.KIND_FREE_LIST, Handles.tag(keep), Handles.generation(keep), Handles.location(keep) + 1);
             assertThrows(ForeignPointerException.class, () -> allocator.free(interior));
             assertThrows(ForeignPointerException.class, () -> allocator.segment(interior));
-            long beyond = Handles.pack(Handles.KIND_FREE_LIST, 1, Handles.LOCATION_MASK);
+            long beyond = Handles.pack(Handles.KIND_FREE_LIST, Handles.tag(keep), 1, Handles.LOCATION_MASK);
             assertThrows(ForeignPointerException.class, () -> allocator.free(beyond));
-            long slab = Handles.pack(Handles.KIND_SLAB, Handles.generation(keep), Handles.location(keep));
+            long slab = Handles.pack(Handles.KIND_SLAB, Handles.tag(keep), Handles.generation(keep), Handles.location(keep));
             assertThrows(ForeignPointerException.class, () -> allocator.free(slab));
             assertThrows(ForeignPointerException.class, () -> allocator.free(Handles.NULL));
             assertThrows(ForeignPointerException.class, () -> allocator.free(-1L));
             long elsewhere = other.allocate(64);
             assertThrows(ForeignPointerException.class, () -> allocator.free(
-                    Handles.pack(Handles.KIND_FREE_LIST, Handles.generation(elsewhere), Handles.location(elsewhere) + 4096)));
+                    Handles.pack(Handles.KIND_FREE_LIST, Handles.tag(keep), Handles.generation(elsewhere), Handles.location(elsewhere) + 4096)));
             assertFalse(allocator.isLive(interior));
             assertFalse(allocator.isLive(slab));
 

@@ -83,15 +83,15 @@ class LargeBlockAllocatorTest {
             assertEquals(Handles.location(a), Handles.location(b));
             assertNotEquals(a, b);
             assertThrows(DoubleFreeException.class, () -> large.free(a));
-            long interior = Handles.pack(Handles.KIND_LARGE, Handles.generation(b), Handles.location(b) + 1);
+            long interior = Handles.pack(Handles.KIND_LARGE, Handles.tag(b), Handles.generation(b), Handles.location(b) + 1);
             assertThrows(ForeignPointerException.class, () -> large.free(interior));
-            long nextChunk = Handles.pack(Handles.KIND_LARGE, 1, Handles.location(b) + (2 * MiB >> 4));
+            long nextChunk = Handles.pack(Handles.KIND_LARGE, Handles.tag(b), 1, Handles.location(b) + (2 * MiB >> 4));
             assertThrows(ForeignPointerException.class, () -> large.free(nextChunk));
-            long freeList = Handles.pack(Handles.KIND_FREE_LIST, Handles.generation(b), Handles.location(b));
+            long freeList = Handles.pack(Handles.KIND_FREE_LIST, Handles.tag(b), Handles.generation(b), Handles.location(b));
             assertThrows(ForeignPointerException.class, () -> large.free(freeList));
             assertThrows(ForeignPointerException.class, () -> large.segment(Handles.NULL));
             assertThrows(ForeignPointerException.class, () ->
-                    large.free(Handles.pack(Handles.KIND_LARGE, 1, Handles.LOCATION_MASK)));
+                    large.free(Handles.pack(Handles.KIND_LARGE, Handles.tag(b), 1, Handles.LOCATION_MASK)));
             assertTrue(large.isLive(b));
             assertFalse(large.isLive(a));
             assertEquals(2, large.snapshot().doubleFrees());

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the call must throw exactly the documented exception type (or, where the javadoc says so, do
  * nothing), with a message, and the objects must still work afterwards — the region still lends
  * and takes back spans with exact counts, the arena still allocates and its earlier block still
- * holds its bytes. The table is written to {@code target/bad-input-matrix.md} for the README.
+ * holds its bytes. The table is written to {@code target/bad-input-matrix.md} for docs/reliability.md.
  */
 class BadInputMatrixTest {
     private static final long CHUNK = 64 << 10;

@@ -121,17 +121,17 @@ class SlabAllocatorTest {
     @Test
     void handlesItNeverMadeAreForeign() {
         long live = slab.allocate(64);
-        long otherKind = Handles.pack(Handles.KIND_FREE_LIST, Handles.generation(live), Handles.location(live));
+        long otherKind = Handles.pack(Handles.KIND_FREE_LIST, Handles.tag(live), Handles.generation(live), Handles.location(live));
         assertForeign(otherKind, "not a slab handle");
         assertForeign(Handles.NULL, "not a slab handle");
         assertForeign(-1L, "not a slab handle");
-        long farPage = Handles.pack(Handles.KIND_SLAB, 1, SegmentDescriptor.location(1 << 20, 0));
+        long farPage = Handles.pack(Handles.KIND_SLAB, Handles.tag(live), 1, SegmentDescriptor.location((1 << 20) - 1, 0));
         assertForeign(farPage, "location outside this allocator's pages");
-        long neverAllocated = Handles.pack(Handles.KIND_SLAB, Handles.generation(live), Handles.location(live) + 5);
+        long neverAllocated = Handles.pack(Handles.KIND_SLAB, Handles.tag(live), Handles.generation(live), Handles.location(live) + 5);
         assertForeign(neverAllocated, "slot never allocated with this generation");
-        long futureGeneration = Handles.pack(Handles.KIND_SLAB, Handles.generation(live) + 1, Handles.location(live));
+        long futureGeneration = Handles.pack(Handles.KIND_SLAB, Handles.tag(live), Handles.generation(live) + 1, Handles.location(live));
         assertForeign(futureGeneration, "slot never allocated with this generation");
-        long outsidePage = Handles.pack(Handles.KIND_SLAB, 1, Handles.location(live) | SegmentDescriptor.SLOT_MASK);
+        long outsidePage = Handles.pack(Handles.KIND_SLAB, Handles.tag(live), 1, Handles.location(live) | SegmentDescriptor.SLOT_MASK);
         assertForeign(outsidePage, "slot outside its page");
         try (SlabAllocator other = SlabAllocator.builder().name("other").reserve(1L << 30)
                 .leakListener(r -> { }).build()) {

@@ -11,96 +11,107 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * TEST ONLY: runs the {@code main} of a test class in a child {@code java}, with the test class
- * path and {@code --enable-native-access=ALL-UNNAMED}, so that a test whose body could crash the JVM
- * (a close racing accesses, native memory) fails with the child's exit code instead of killing the
+ * Runs a test body in a child JVM, so a body that could crash the JVM (native memory, close races)
+ * fails one test with the child's exit code and its {@code hs_err} summary instead of killing the
  * suite.
  *
- * <p>Thread-safety: stateless; each call runs its own child in its own working directory.
+ * <p>The child runs {@code main.main(args)} with this JVM's class path, {@code java} binary and
+ * {@code --enable-native-access=ALL-UNNAMED}; it counts as passed when it exits 0. A body signals
+ * failure by throwing (exit 1) or by {@code System.exit(n)}; a crash shows as exit 134 (SIGABRT
+ * after the JVM's error handler) with the {@code hs_err} header in {@link Result#output()}.
+ *
+ * {@snippet :
+ * ForkedJvm.Result r = ForkedJvm.run(RegionCloseBody.class, "slab");
+ * assertEquals(0, r.exitCode(), r::describe);
+ * }
+ *
+ * <p>Thread-safety: stateless; each call starts its own process.
  */
 public final class ForkedJvm {
-    /** A child that runs longer than this is killed, and its exit code reads -1. */
-    private static final long TIMEOUT_SECONDS = 120;
+    /** How long a child may run before it is killed and the run fails. */
+    public static final long TIMEOUT_SECONDS = 60;
 
     private ForkedJvm() {
     }
 
     /**
-     * What the child did.
+     * What a child JVM did.
      *
-     * @param exitCode its exit code; -1 if it was killed after {@value #TIMEOUT_SECONDS} s
-     * @param output everything it printed, stdout and stderr merged
-     * @param crashSummary the summary line of the {@code hs_err} file the JVM wrote if it crashed
-     *        (such as {@code # SIGSEGV (0xb) at pc=...}), or the empty string
+     * @param exitCode its exit code; -1 if it was killed at the timeout
+     * @param output its standard output and error, interleaved, plus the {@code hs_err} file's first
+     *        lines if it crashed
      */
-    public record Result(int exitCode, String output, String crashSummary) {
-        /** {@return a line for an assertion message: exit code, crash summary, output} */
+    public record Result(int exitCode, String output) {
+        /** {@return whether the child crashed in native code (an {@code hs_err} report was written)} */
+        public boolean crashed() {
+            return output.contains("A fatal error has been detected by the Java Runtime Environment");
+        }
+
+        /** {@return a message for an assertion: exit code and the child's output} */
         public String describe() {
-            return "exitCode=" + exitCode + ", crash=" + crashSummary + ", output=\n" + output;
+            return "forked JVM exited " + exitCode + (crashed() ? " (JVM crash)" : "") + ":\n" + output;
         }
     }
 
     /**
      * Runs {@code main.main(args)} in a child JVM and waits for it.
      *
-     * @param main a class with a {@code public static void main(String[])} on the test class path
+     * @param main a class with a {@code public static void main(String[])}
      * @param args its arguments
-     * @return the exit code, the output and the crash summary
+     * @return what the child did
      */
     public static Result run(Class<?> main, String... args) {
+        return run(List.of(), main, args);
+    }
+
+    /**
+     * Runs {@code main.main(args)} in a child JVM with extra JVM options and waits for it.
+     *
+     * @param jvmOptions options placed before the class name (for example {@code -Xmx64m})
+     * @param main a class with a {@code public static void main(String[])}
+     * @param args its arguments
+     * @return what the child did
+     */
+    public static Result run(List<String> jvmOptions, Class<?> main, String... args) {
         try {
             Path dir = Files.createTempDirectory("forked-jvm");
+            Path log = dir.resolve("output.txt");
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("--enable-native-access=ALL-UNNAMED");
+            command.add("-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"));
+            command.add("-XX:-CreateCoredumpOnCrash");
             command.add("-Xmx256m");
-            command.add("-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"));
+            command.addAll(jvmOptions);
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
             command.add(main.getName());
             command.addAll(List.of(args));
-            Process child = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            StringBuilder output = new StringBuilder();
-            // Read while it runs, so a chatty child cannot fill the pipe and stall.
-            Thread reader = Thread.ofPlatform().daemon().start(() -> {
-                try {
-                    output.append(new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    output.append("[output lost: ").append(e).append(']');
-                }
-            });
-            int exitCode;
-            if (child.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                exitCode = child.exitValue();
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            int exit;
+            if (process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                exit = process.exitValue();
             } else {
-                child.destroyForcibly().waitFor();
-                exitCode = -1;
+                process.destroyForcibly().waitFor();
+                exit = -1;
             }
-            reader.join(10_000);
-            synchronized (output) {
-                return new Result(exitCode, output.toString(), crashSummary(dir));
+            StringBuilder out = new StringBuilder(Files.readString(log, StandardCharsets.UTF_8));
+            if (exit == -1) {
+                out.append("\n[killed after ").append(TIMEOUT_SECONDS).append(" s]");
             }
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path err : files.filter(p -> p.getFileName().toString().startsWith("hs_err")).toList()) {
+                    out.append("\n--- ").append(err.getFileName()).append(" (first lines) ---\n");
+                    Files.readAllLines(err).stream().limit(25).forEach(l -> out.append(l).append('\n'));
+                }
+            }
+            return new Result(exit, out.toString());
         } catch (IOException e) {
-            throw new UncheckedIOException("could not start a child JVM", e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted waiting for a child JVM", e);
+            throw new IllegalStateException("interrupted while waiting for a forked JVM", e);
         }
-    }
-
-    /** {@return the line of an hs_err file in {@code dir} that names the signal or error, or ""} */
-    private static String crashSummary(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList()) {
-                for (String line : Files.readAllLines(file, StandardCharsets.ISO_8859_1)) {
-                    if (line.startsWith("# ") && (line.contains("SIG") || line.contains("Internal Error")
-                            || line.contains("EXCEPTION_"))) {
-                        return line;
-                    }
-                }
-                return "hs_err written: " + file;
-            }
-        }
-        return "";
     }
 }

@@ -2,6 +2,7 @@ package dev.offheap.allocator.metrics.micrometer;
 
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.AllocatorSnapshot.SizeClassSnapshot;
+import dev.offheap.allocator.region.Region;
 import io.micrometer.common.docs.KeyName;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.BaseUnits;
@@ -93,7 +94,72 @@ public enum OffHeapMeters implements MeterDocumentation {
     /** Blocks of one size class allocated since creation. */
     SIZE_CLASS_ALLOCATIONS("offheap.size.class.allocations", Meter.Type.COUNTER, null,
             "Blocks of the size class allocated",
-            null, SizeClassSnapshot::allocations);
+            null, SizeClassSnapshot::allocations),
+    /**
+     * Misuse caught, one counter per {@link MisuseType} (tag {@code type}): the same counts as
+     * {@link #LEAKS}, {@link #DOUBLE_FREES}, {@link #USE_AFTER_FREES} and {@link #CORRUPTIONS}, under
+     * one name so that {@code sum(increase(offheap_misuse_total[5m]))} adds them up.
+     */
+    MISUSE("offheap.misuse", Meter.Type.COUNTER, null,
+            "Misuse caught, by type: leak, double_free, use_after_free, corruption",
+            Registration.PER_MISUSE_TYPE, null),
+    /**
+     * The most bytes the allocator's own region may commit: its limit, or its reservation when it
+     * has no limit. Registered for allocators that own a region ({@code region}, {@code offheap}).
+     */
+    MEMORY_LIMIT("offheap.memory.limit", Meter.Type.GAUGE, BaseUnits.BYTES,
+            "The most bytes the region may commit: its limit, or its reservation when it has none",
+            Registration.PER_REGION, region -> region.limitBytes() == Long.MAX_VALUE
+                    ? region.reservedBytes() : region.limitBytes()),
+    /** The most bytes committed at once since creation; for allocators that own a region. */
+    MEMORY_COMMITTED_PEAK("offheap.memory.committed.peak", Meter.Type.GAUGE, BaseUnits.BYTES,
+            "The most bytes the region has had committed at once since it was made",
+            Registration.PER_REGION, Region::peakCommittedBytes);
+
+    /** How many meters of one constant a binding registers, and with which extra tag. */
+    enum Registration {
+        /** One per allocator. */
+        PER_ALLOCATOR,
+        /** One per size class, tagged {@code size.class}. */
+        PER_SIZE_CLASS,
+        /** One per {@link MisuseType}, tagged {@code type}. */
+        PER_MISUSE_TYPE,
+        /** One per allocator that owns its region ({@code region}, {@code offheap}); read from the region. */
+        PER_REGION
+    }
+
+    /**
+     * The kinds of misuse {@link #MISUSE} counts, as the values of its {@code type} tag.
+     *
+     * <p>Thread-safety: immutable.
+     */
+    public enum MisuseType {
+        /** Blocks reported leaked (as {@link #LEAKS}). */
+        LEAK("leak", AllocatorSnapshot::leaks),
+        /** Double frees caught (as {@link #DOUBLE_FREES}). */
+        DOUBLE_FREE("double_free", AllocatorSnapshot::doubleFrees),
+        /** Uses after free caught (as {@link #USE_AFTER_FREES}). */
+        USE_AFTER_FREE("use_after_free", AllocatorSnapshot::useAfterFrees),
+        /** Canaries found overwritten (as {@link #CORRUPTIONS}). */
+        CORRUPTION("corruption", AllocatorSnapshot::corruptions);
+
+        private final String tagValue;
+        private final ToDoubleFunction<AllocatorSnapshot> field;
+
+        MisuseType(String tagValue, ToDoubleFunction<AllocatorSnapshot> field) {
+            this.tagValue = tagValue;
+            this.field = field;
+        }
+
+        /** {@return the value of the {@code type} tag} */
+        public String tagValue() {
+            return tagValue;
+        }
+
+        double read(AllocatorSnapshot snapshot) {
+            return field.applyAsDouble(snapshot);
+        }
+    }
 
     private final String meterName;
     private final Meter.Type type;
@@ -101,10 +167,24 @@ public enum OffHeapMeters implements MeterDocumentation {
     private final String description;
     private final ToDoubleFunction<AllocatorSnapshot> allocatorField;
     private final ToDoubleFunction<SizeClassSnapshot> sizeClassField;
+    private final Registration registration;
+    private final ToDoubleFunction<Region> regionField;
 
     OffHeapMeters(String meterName, Meter.Type type, String baseUnit, String description,
                   ToDoubleFunction<AllocatorSnapshot> allocatorField) {
         this(meterName, type, baseUnit, description, allocatorField, null);
+    }
+
+    OffHeapMeters(String meterName, Meter.Type type, String baseUnit, String description,
+                  Registration registration, ToDoubleFunction<Region> regionField) {
+        this.meterName = meterName;
+        this.type = type;
+        this.baseUnit = baseUnit;
+        this.description = description;
+        this.allocatorField = null;
+        this.sizeClassField = null;
+        this.registration = registration;
+        this.regionField = regionField;
     }
 
     OffHeapMeters(String meterName, Meter.Type type, String baseUnit, String description,
@@ -115,6 +195,8 @@ public enum OffHeapMeters implements MeterDocumentation {
         this.description = description;
         this.allocatorField = allocatorField;
         this.sizeClassField = sizeClassField;
+        this.registration = sizeClassField != null ? Registration.PER_SIZE_CLASS : Registration.PER_ALLOCATOR;
+        this.regionField = null;
     }
 
     @Override
@@ -134,7 +216,11 @@ public enum OffHeapMeters implements MeterDocumentation {
 
     @Override
     public KeyName[] getKeyNames() {
-        return isPerSizeClass() ? OffHeapTags.values() : new KeyName[] {OffHeapTags.NAME, OffHeapTags.KIND};
+        return switch (registration) {
+            case PER_SIZE_CLASS -> new KeyName[] {OffHeapTags.NAME, OffHeapTags.KIND, OffHeapTags.SIZE_CLASS};
+            case PER_MISUSE_TYPE -> new KeyName[] {OffHeapTags.NAME, OffHeapTags.KIND, OffHeapTags.TYPE};
+            default -> new KeyName[] {OffHeapTags.NAME, OffHeapTags.KIND};
+        };
     }
 
     /** {@return the meter's description, as registered} */
@@ -144,7 +230,30 @@ public enum OffHeapMeters implements MeterDocumentation {
 
     /** {@return whether one meter is registered per size class, tagged {@code size.class}} */
     public boolean isPerSizeClass() {
-        return sizeClassField != null;
+        return registration == Registration.PER_SIZE_CLASS;
+    }
+
+    /** {@return whether one meter is registered per {@link MisuseType}, tagged {@code type}} */
+    public boolean isPerMisuseType() {
+        return registration == Registration.PER_MISUSE_TYPE;
+    }
+
+    /**
+     * {@return whether the meter is registered only for allocators that own their region (kinds
+     * {@code region} and {@code offheap}), read from that region}
+     */
+    public boolean isPerRegion() {
+        return registration == Registration.PER_REGION;
+    }
+
+    /** {@return whether one meter is registered per allocator, read from its snapshot} */
+    boolean isPerAllocator() {
+        return registration == Registration.PER_ALLOCATOR;
+    }
+
+    /** Reads a region meter's value. */
+    double read(Region region) {
+        return regionField.applyAsDouble(region);
     }
 
     /** Reads an allocator-wide meter's value. */
@@ -173,7 +282,9 @@ public enum OffHeapMeters implements MeterDocumentation {
         /** The allocator's kind: {@code region}, {@code bump}, {@code slab}, {@code free-list}, ... */
         KIND("kind"),
         /** The block size of a size class, in bytes, as a decimal string (size-class meters only). */
-        SIZE_CLASS("size.class");
+        SIZE_CLASS("size.class"),
+        /** The kind of misuse, a {@link MisuseType#tagValue()} ({@link #MISUSE} only). */
+        TYPE("type");
 
         private final String key;
 

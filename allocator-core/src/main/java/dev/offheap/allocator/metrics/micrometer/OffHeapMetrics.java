@@ -1,9 +1,12 @@
 package dev.offheap.allocator.metrics.micrometer;
 
+import dev.offheap.allocator.facade.OffHeap;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.AllocatorSnapshot.SizeClassSnapshot;
 import dev.offheap.allocator.metrics.MeteredAllocator;
+import dev.offheap.allocator.metrics.micrometer.OffHeapMeters.MisuseType;
 import dev.offheap.allocator.metrics.micrometer.OffHeapMeters.OffHeapTags;
+import dev.offheap.allocator.region.Region;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -22,8 +25,10 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Publishes one allocator's {@link AllocatorSnapshot} to a Micrometer registry: gauges for memory
- * and fragmentation, function counters for allocations, frees, failures and misuse, and per size
- * class meters where the allocator has classes. {@link OffHeapMeters} lists every meter.
+ * and fragmentation, function counters for allocations, frees, failures and misuse (also as one
+ * counter {@code offheap.misuse} with a {@code type} tag), limit and peak gauges for allocators that
+ * own their region, and per size class meters where the allocator has classes.
+ * {@link OffHeapMeters} lists every meter.
  *
  * <p>Thread-safety: thread-safe; {@link #bindTo} may be called for several registries.
  *
@@ -126,8 +131,15 @@ public final class OffHeapMetrics implements MeterBinder {
         Tags common = Tags.of(OffHeapTags.NAME.asString(), name, OffHeapTags.KIND.asString(), kind).and(tags);
         List<Meter.Id> ids = new ArrayList<>();
         for (OffHeapMeters meter : OffHeapMeters.values()) {
-            if (!meter.isPerSizeClass()) {
+            if (meter.isPerAllocator()) {
                 ids.add(register(registry, meter, target, common, a -> meter.read(cache.get(a))));
+            } else if (meter.isPerMisuseType()) {
+                for (MisuseType type : MisuseType.values()) {
+                    Tags typeTags = common.and(OffHeapTags.TYPE.asString(), type.tagValue());
+                    ids.add(register(registry, meter, target, typeTags, a -> type.read(cache.get(a))));
+                }
+            } else if (meter.isPerRegion() && ownRegionOf(target) != null) {
+                ids.add(register(registry, meter, target, common, a -> meter.read(ownRegionOf(a))));
             }
         }
         // Not through the cache: the first scrape must not see figures from bind time.
@@ -141,6 +153,14 @@ public final class OffHeapMetrics implements MeterBinder {
             }
         }
         registered.addAll(ids);
+    }
+
+    /** {@return the region {@code allocator} owns (a region itself, or an OffHeap's), else null} */
+    private static Region ownRegionOf(MeteredAllocator allocator) {
+        if (allocator instanceof Region region) {
+            return region;
+        }
+        return allocator instanceof OffHeap memory ? memory.region() : null;
     }
 
     /**

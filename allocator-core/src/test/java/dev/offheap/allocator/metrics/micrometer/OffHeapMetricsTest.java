@@ -1,8 +1,11 @@
 package dev.offheap.allocator.metrics.micrometer;
 
 import dev.offheap.allocator.bump.BumpArena;
+import dev.offheap.allocator.facade.OffHeap;
+import dev.offheap.allocator.metrics.micrometer.OffHeapMeters.MisuseType;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.region.Region;
+import dev.offheap.allocator.region.Span;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Measurement;
@@ -29,7 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OffHeapMetricsTest {
     private static final long MiB = 1L << 20;
-    private static final int ALLOCATOR_METERS = 15;
+    /** Meters that read one snapshot field each. */
+    private static final int SNAPSHOT_METERS = 15;
+    /** Every allocator's meters: the snapshot ones and the misuse counter's four types. */
+    private static final int ALLOCATOR_METERS = SNAPSHOT_METERS + MisuseType.values().length;
+    /** An allocator that owns its region also has the limit and peak gauges. */
+    private static final int REGION_METERS = ALLOCATOR_METERS + 2;
     private static final int SIZE_CLASS_METERS = 3;
 
     private final MeterRegistry registry = new SimpleMeterRegistry();
@@ -45,6 +53,10 @@ class OffHeapMetricsTest {
 
     private double read(OffHeapMeters meter, String name) {
         return read(meter, name, null);
+    }
+
+    private double readMisuse(String name, MisuseType type) {
+        return registry.get(MISUSE.getName()).tag("name", name).tag("type", type.tagValue()).functionCounter().count();
     }
 
     /** Reads every value of every meter, as a scrape does ({@code measure()} alone is lazy). */
@@ -81,10 +93,14 @@ class OffHeapMetricsTest {
         expected.put(CORRUPTIONS, 1.0);
         expected.put(LEAKS, 13.0);
         expected.put(MEMORY_DECOMMITTED, 4096.0);
-        assertEquals(ALLOCATOR_METERS, expected.size());
+        assertEquals(SNAPSHOT_METERS, expected.size());
         for (var entry : expected.entrySet()) {
             assertEquals(entry.getValue(), read(entry.getKey(), "s"), entry.getKey().name());
         }
+        assertEquals(13.0, readMisuse("s", MisuseType.LEAK));
+        assertEquals(3.0, readMisuse("s", MisuseType.DOUBLE_FREE));
+        assertEquals(2.0, readMisuse("s", MisuseType.USE_AFTER_FREE));
+        assertEquals(1.0, readMisuse("s", MisuseType.CORRUPTION));
         assertEquals(21.0, read(SIZE_CLASS_BLOCKS_LIVE, "s", "16"));
         assertEquals(256.0, read(SIZE_CLASS_BLOCKS_CAPACITY, "s", "16"));
         assertEquals(31.0, read(SIZE_CLASS_ALLOCATIONS, "s", "16"));
@@ -132,13 +148,13 @@ class OffHeapMetricsTest {
             assertEquals(2.0, read(FREES, "r1"));
             assertEquals(1.0, read(ALLOCATIONS_FAILED, "r1"));
             assertEquals(2.0 * MiB, read(MEMORY_DECOMMITTED, "r1"));
-            assertEveryMeterReads(expectedRegion("r1"), "r1");
+            assertEveryMeterReads(expectedRegion("r1"), "r1", REGION_METERS);
 
             assertEquals(6.0 * MiB, read(MEMORY_COMMITTED, "b1"));
             assertEquals(5.0 * MiB, read(MEMORY_USED, "b1"));
             assertEquals(4.0, read(ALLOCATIONS, "b1"));
             assertEquals(1.0, read(ALLOCATIONS_FAILED, "b1"));
-            assertEveryMeterReads(expectedBump("b1"), "b1");
+            assertEveryMeterReads(expectedBump("b1"), "b1", ALLOCATOR_METERS);
             assertEquals("bump", registry.get(ALLOCATIONS.getName()).tag("name", "b1").functionCounter()
                     .getId().getTag("kind"));
 
@@ -149,10 +165,10 @@ class OffHeapMetricsTest {
         }
     }
 
-    private void assertEveryMeterReads(AllocatorSnapshot expected, String name) {
-        assertEquals(ALLOCATOR_METERS, metersOf(name));
+    private void assertEveryMeterReads(AllocatorSnapshot expected, String name, int meters) {
+        assertEquals(meters, metersOf(name));
         for (OffHeapMeters meter : OffHeapMeters.values()) {
-            if (!meter.isPerSizeClass()) {
+            if (meter.isPerAllocator()) {
                 assertEquals(meter.read(expected), read(meter, name), meter.name());
             }
         }
@@ -171,7 +187,7 @@ class OffHeapMetricsTest {
             assertEquals(10.0 * MiB, read(MEMORY_USED, "large"));
             assertEquals(1.0, read(ALLOCATIONS, "small"));
             assertEquals(2.0, read(ALLOCATIONS, "large"));
-            assertEquals(2 * ALLOCATOR_METERS, registry.getMeters().size());
+            assertEquals(2 * REGION_METERS, registry.getMeters().size());
         }
     }
 
@@ -251,7 +267,7 @@ class OffHeapMetricsTest {
             assertEquals(2.0 * MiB, read(MEMORY_USED, "same"));
             new OffHeapMetrics(second, Tags.empty(), Duration.ZERO).bindTo(registry);
             assertEquals(4.0 * MiB, read(MEMORY_USED, "same"));
-            assertEquals(ALLOCATOR_METERS, registry.getMeters().size());
+            assertEquals(REGION_METERS, registry.getMeters().size());
         }
     }
 
@@ -262,10 +278,10 @@ class OffHeapMetricsTest {
             new OffHeapMetrics(kept).bindTo(registry);
             OffHeapMetrics binder = new OffHeapMetrics(removed);
             binder.bindTo(registry);
-            assertEquals(2 * ALLOCATOR_METERS, registry.getMeters().size());
+            assertEquals(2 * REGION_METERS, registry.getMeters().size());
             binder.unbindFrom(registry);
             assertEquals(0, metersOf("removed"));
-            assertEquals(ALLOCATOR_METERS, metersOf("kept"));
+            assertEquals(REGION_METERS, metersOf("kept"));
         }
     }
 
@@ -279,5 +295,49 @@ class OffHeapMetricsTest {
             assertTrue(unit == null || unit.equals("bytes"), meter.name());
         }
         assertTrue(Gauge.class.isInterface() && FunctionCounter.class.isInterface());
+    }
+
+    @Test
+    void limitAndPeakGaugesComeOnlyWithAnOwnRegion() {
+        try (Region limited = Region.builder().name("limited").reserve(64 * MiB).limit(8 * MiB).build();
+             Region open = Region.builder().name("open").reserve(64 * MiB).build();
+             BumpArena carved = BumpArena.builder().name("carved").region(open).build()) {
+            new OffHeapMetrics(limited, Tags.empty(), Duration.ZERO).bindTo(registry);
+            new OffHeapMetrics(open, Tags.empty(), Duration.ZERO).bindTo(registry);
+            new OffHeapMetrics(carved, Tags.empty(), Duration.ZERO).bindTo(registry);
+            assertEquals(8.0 * MiB, read(MEMORY_LIMIT, "limited"));
+            assertEquals(64.0 * MiB, read(MEMORY_LIMIT, "open"), "no limit: the reservation bounds it");
+            assertEquals(ALLOCATOR_METERS, metersOf("carved"), "an allocator carved from a region has no limit of its own");
+
+            Span a = limited.acquire(4 * MiB);
+            Span b = limited.acquire(2 * MiB);
+            assertEquals(6.0 * MiB, read(MEMORY_COMMITTED_PEAK, "limited"));
+            limited.release(a);
+            limited.release(b);
+            limited.trim(); // committed falls; the peak stays
+            assertEquals(0.0, read(MEMORY_COMMITTED, "limited"));
+            assertEquals(6.0 * MiB, read(MEMORY_COMMITTED_PEAK, "limited"));
+        }
+    }
+
+    @Test
+    void anOffHeapPublishesItsRegionsLimitAndPeakAndMisuseByType() {
+        try (OffHeap memory = OffHeap.builder().name("façade").reserve(1L << 30).limit(32 * MiB).build()) {
+            new OffHeapMetrics(memory, Tags.empty(), Duration.ZERO).bindTo(registry);
+            assertEquals(REGION_METERS + 3 * memory.snapshot().sizeClasses().size(), metersOf("façade"));
+            assertEquals(32.0 * MiB, read(MEMORY_LIMIT, "façade"));
+            long handle = memory.allocate(64);
+            assertEquals(memory.region().committedBytes(), read(MEMORY_COMMITTED_PEAK, "façade"));
+            assertTrue(read(MEMORY_COMMITTED_PEAK, "façade") > 0);
+            memory.free(handle);
+            try {
+                memory.free(handle);
+            } catch (dev.offheap.allocator.DoubleFreeException expected) {
+                // counted
+            }
+            assertEquals(1.0, readMisuse("façade", MisuseType.DOUBLE_FREE));
+            assertEquals(read(DOUBLE_FREES, "façade"), readMisuse("façade", MisuseType.DOUBLE_FREE));
+            assertEquals(0.0, readMisuse("façade", MisuseType.LEAK));
+        }
     }
 }

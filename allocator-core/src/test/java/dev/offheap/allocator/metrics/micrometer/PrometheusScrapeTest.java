@@ -55,6 +55,16 @@ class PrometheusScrapeTest {
                                 + sizeClass + "\"} "), name + " size class " + sizeClass);
                     }
                     assertEquals(2, count(lines, name + "{"), name + ": only the slab has size classes");
+                } else if (meter.isPerMisuseType()) {
+                    for (OffHeapMeters.MisuseType misuse : OffHeapMeters.MisuseType.values()) {
+                        for (String allocator : List.of("kind=\"region\",name=\"r1\"", "kind=\"slab\",name=\"s1\"")) {
+                            assertEquals(1, count(lines, name + "{" + allocator + ",service=\"orders\",type=\""
+                                    + misuse.tagValue() + "\"} "), name + " " + allocator + " " + misuse);
+                        }
+                    }
+                } else if (meter.isPerRegion()) {
+                    assertEquals(1, count(lines, name + "{kind=\"region\",name=\"r1\",service=\"orders\"} "), name);
+                    assertEquals(1, count(lines, name + "{"), name + ": only the region owns its memory");
                 } else {
                     assertEquals(1, count(lines, name + "{kind=\"region\",name=\"r1\",service=\"orders\"} "), name);
                     assertEquals(1, count(lines, name + "{kind=\"slab\",name=\"s1\",service=\"orders\"} "), name);
@@ -66,6 +76,8 @@ class PrometheusScrapeTest {
             assertTrue(lines.contains("offheap_allocations_failed_total{kind=\"region\",name=\"r1\",service=\"orders\"} 1.0"));
             assertTrue(lines.contains("offheap_memory_decommitted_bytes_total{kind=\"region\",name=\"r1\",service=\"orders\"} 2097152.0"));
             assertTrue(lines.contains("offheap_leaks_total{kind=\"slab\",name=\"s1\",service=\"orders\"} 13.0"));
+            assertTrue(lines.contains("offheap_misuse_total{kind=\"slab\",name=\"s1\",service=\"orders\",type=\"leak\"} 13.0"));
+            assertTrue(lines.contains("offheap_memory_limit_bytes{kind=\"region\",name=\"r1\",service=\"orders\"} 8388608.0"));
             assertTrue(lines.contains("offheap_size_class_blocks_live{kind=\"slab\",name=\"s1\",service=\"orders\",size_class=\"64\"} 22.0"));
         }
     }
@@ -82,7 +94,7 @@ class PrometheusScrapeTest {
                 .filter(name -> !produced.contains(name)).toList());
         for (String panel : List.of("offheap_memory_reserved_bytes", "offheap_memory_committed_bytes",
                 "offheap_memory_used_bytes", "offheap_allocations_total", "offheap_frees_total",
-                "offheap_allocations_failed_total", "offheap_leaks_total", "offheap_double_frees_total",
+                "offheap_allocations_failed_total", "offheap_misuse_total", "offheap_memory_limit_bytes",
                 "offheap_fragmentation_bytes", "offheap_fragmentation_ratio")) {
             assertTrue(queried.contains(panel), "no panel shows " + panel);
         }
