@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
  * idle; the daemon holds regions weakly, so a region nobody closes can still be collected, and it
  * is scheduled only while some region has idle chunks: with none it waits without a timeout. It
  * never holds its own lock while it calls into a region, so the lock order is always region, then
- * daemon.
+ * daemon. Each region's decay and purge pass is isolated: whatever one of them throws is counted
+ * and reported by that region ({@link Region#maintenanceFailures()}), the region is visited again,
+ * and the other regions due in the same pass are visited as if nothing happened.
  */
 final class RegionDecayDaemon {
     /** How long to wait before trying again a decommit the kernel refused: 1 s. */
