@@ -101,7 +101,9 @@ class RegionCommitAheadTest {
         FaultyMemory kernel = new FaultyMemory();
         try (Region region = ahead(2 * CHUNK).limit(3 * CHUNK).memory(kernel).build()) {
             region.acquire(CHUNK);
-            assertTrue(eventually(() -> region.committedBytes() == 3 * CHUNK), "two ready under the limit: " + region);
+            // Both ready, not one in flight: committed counts a chunk in flight, the total counts it when done.
+            assertTrue(eventually(() -> region.committedBytes() == 3 * CHUNK && region.precommittedBytesTotal() == 3 * CHUNK),
+                    "two ready under the limit: " + region);
             region.acquire(CHUNK);
             region.acquire(CHUNK);
             assertEquals(0, region.commitsOnCaller(), "both found ready chunks");
