@@ -10,7 +10,7 @@ package dev.offheap.allocator.jfr;
  *
  * <p>Events, all in JFR category {@value #CATEGORY}, named {@value #PREFIX}{@code <Type>}:
  * {@code AllocationFailure}, {@code Leak}, {@code DoubleFree}, {@code UseAfterFree},
- * {@code RegionCommit}, {@code RegionDecommit}, {@code LargeAllocation}. All but
+ * {@code RegionCommit}, {@code RegionDecommit}, {@code RegionMaintenanceFailure}, {@code LargeAllocation}. All but
  * {@code LargeAllocation} are rare (failures, misuse, chunk-sized commits) and enabled by default, so
  * any recording (e.g. {@code -XX:StartFlightRecording}) captures them; {@code LargeAllocation} is
  * off unless a recording enables it ({@code RecordingStream.enable("dev.offheap.LargeAllocation")},
@@ -179,5 +179,23 @@ public final class OffHeapEvents {
             text.append("at ").append(frame).append('\n');
         }
         return text.toString();
+    }
+
+    /**
+     * Records a background pass of a region that failed (the region carried on).
+     *
+     * @param region the region name
+     * @param task the pass: {@code decay}, {@code purge} or {@code commit-ahead}
+     * @param failure what the pass threw
+     */
+    public static void emitRegionMaintenanceFailure(String region, String task, Throwable failure) {
+        RegionMaintenanceFailureEvent event = new RegionMaintenanceFailureEvent();
+        if (event.isEnabled()) {
+            event.region = region;
+            event.task = task;
+            event.failure = failure.getClass().getName();
+            event.message = String.valueOf(failure.getMessage());
+            event.commit();
+        }
     }
 }

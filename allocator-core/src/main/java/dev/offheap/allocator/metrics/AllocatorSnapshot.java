@@ -25,16 +25,39 @@ import java.util.List;
  * @param leaks blocks reported leaked (still owned at close, or unreachable handles)
  * @param decommittedBytes bytes given back to the OS since creation
  * @param sizeClasses per size class figures; empty where the allocator has none
+ * @param commitsOnCaller acquires of a region that waited for a commit on the allocating thread
+ *        (their own, or the rest of the background committer's chunk in flight) because the
+ *        committer had not got the memory ready (kind {@code region} with commit ahead on; 0
+ *        otherwise): published as {@code offheap.commit.on.caller}
+ * @param commitOnCallerBytes the bytes of those commits
+ * @param maintenanceFailures background passes (decay, purge, commit ahead) of the region that
+ *        failed and were reported (logger, JFR {@code dev.offheap.RegionMaintenanceFailure}); the
+ *        region carried on (kind {@code region}; 0 for other kinds)
  */
 public record AllocatorSnapshot(String name, String kind, long reservedBytes, long committedBytes,
                                 long usedBytes, long liveBlocks, long allocations, long frees,
                                 long remoteFrees, long failedAllocations, long doubleFrees,
                                 long useAfterFrees, long corruptions, long leaks, long decommittedBytes,
-                                List<SizeClassSnapshot> sizeClasses) {
+                                List<SizeClassSnapshot> sizeClasses, long commitsOnCaller,
+                                long commitOnCallerBytes, long maintenanceFailures) {
 
     /** Copies the list so the record stays immutable. */
     public AllocatorSnapshot {
         sizeClasses = List.copyOf(sizeClasses);
+    }
+
+    /**
+     * A snapshot of an allocator that owns no region's background work: {@code commitsOnCaller},
+     * {@code commitOnCallerBytes} and {@code maintenanceFailures} read 0.
+     */
+    public AllocatorSnapshot(String name, String kind, long reservedBytes, long committedBytes,
+                             long usedBytes, long liveBlocks, long allocations, long frees,
+                             long remoteFrees, long failedAllocations, long doubleFrees,
+                             long useAfterFrees, long corruptions, long leaks, long decommittedBytes,
+                             List<SizeClassSnapshot> sizeClasses) {
+        this(name, kind, reservedBytes, committedBytes, usedBytes, liveBlocks, allocations, frees, remoteFrees,
+                failedAllocations, doubleFrees, useAfterFrees, corruptions, leaks, decommittedBytes, sizeClasses,
+                0, 0, 0);
     }
 
     /** {@return committed bytes that hold no live block: {@code committed - used}, never negative} */

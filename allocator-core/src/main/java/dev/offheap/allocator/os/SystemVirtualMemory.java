@@ -2,6 +2,7 @@ package dev.offheap.allocator.os;
 
 import dev.offheap.allocator.NativeCallException;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -52,10 +53,14 @@ final class SystemVirtualMemory implements VirtualMemory {
                 populateWriteSupported = false;
             }
         }
-        // One write per page faults it in. Writing zero keeps the content a fresh page has.
-        MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize);
-        for (long offset = 0; offset < byteSize; offset += pageSize) {
-            pages.set(ValueLayout.JAVA_BYTE, offset, (byte) 0);
+        // One write per page faults it in. Writing zero keeps the content a fresh page has. The
+        // segment is bound to a confined scope that closes before this call returns (a confined
+        // close costs no handshake), so nothing outlives the caller's hold on the committed pages.
+        try (Arena scope = Arena.ofConfined()) {
+            MemorySegment pages = MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+            for (long offset = 0; offset < byteSize; offset += pageSize) {
+                pages.set(ValueLayout.JAVA_BYTE, offset, (byte) 0);
+            }
         }
     }
 
@@ -85,6 +90,13 @@ final class SystemVirtualMemory implements VirtualMemory {
             }
             throw e;
         }
+    }
+
+    @Override
+    public void warmUp(long address) {
+        // Both calls are no-ops on a reserved PROT_NONE page; each links its downcall's code.
+        Syscalls.mprotect(address, pageSize, Platform.PROT_NONE);
+        Syscalls.madvise(address, pageSize, platform.madvDontNeed());
     }
 
     @Override

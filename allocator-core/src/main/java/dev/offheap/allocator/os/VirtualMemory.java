@@ -62,4 +62,15 @@ public interface VirtualMemory {
 
     /** Unmaps a reservation ({@code munmap}). */
     void release(long address, long byteSize);
+
+    /**
+     * Makes the first real commit, decommit and purge cheap by making the calls once now on one
+     * reserved page, which is left as it was (reserved, {@code PROT_NONE}, no memory): the
+     * downcalls are linked and their code generated at a time of the caller's choosing (a region
+     * does it when it is built), not inside the first allocation. Does nothing by default.
+     *
+     * @param address a page of a reservation that is not committed
+     */
+    default void warmUp(long address) {
+    }
 }

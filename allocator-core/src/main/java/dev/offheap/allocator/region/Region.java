@@ -19,14 +19,17 @@ import java.util.function.LongSupplier;
  * One reserved range of virtual address space, committed on demand in chunks and lent to
  * allocators as {@link Span spans} of whole chunks.
  *
- * <p>Thread-safety: thread-safe. Acquire, release, trim and close take one internal lock: they
- * happen once per chunk (megabytes), never per allocation. The byte counts may be read from any
- * thread without the lock; they are written under it and published through volatile fields.
+ * <p>Thread-safety: thread-safe. Acquire, release, purge, trim and close take one internal lock:
+ * they happen once per chunk (megabytes), never per allocation. The byte counts may be read from
+ * any thread without the lock; they are written under it and published through volatile fields.
+ * The background committer holds the lock only to pick a chunk and to publish it, never during
+ * its syscalls.
  *
  * <h2>Life of a chunk</h2>
  * <pre>
  *   FREE (reserved, PROT_NONE, no memory)
- *     -- acquire: mprotect(READ|WRITE) + pre-fault -->  USED (lent in a span)
+ *     -- acquire: mprotect(READ|WRITE) + pre-fault, on the caller (counted) -->  USED (lent in a span)
+ *   FREE -- committer, lock released: mprotect + pre-fault -->  PRECOMMITTING --> IDLE (ready, no owner)
  *   USED -- release: no syscall, the run keeps its scope -->  IDLE (committed, no owner)
  *   IDLE -- acquire of the same run: reused with its scope, no syscall -->  USED
  *   IDLE -- idle longer than the decay delay, trim(), or room needed under the limit:
@@ -37,6 +40,23 @@ import java.util.function.LongSupplier;
  * region is next used, by {@link #trim()}, and by one shared daemon thread while the region is idle
  * (it holds regions weakly and runs only while some region has idle chunks).
  *
+ * <h2>Commit ahead</h2>
+ * With {@link Builder#commitAhead(long)} set, a shared daemon thread ({@code offheap-region-commit})
+ * keeps that many bytes of chunks committed and pre-faulted beyond what is lent, so an acquire
+ * finds them IDLE and costs no syscall and no page fault: the first at {@link Builder#build()}, the
+ * next ones each time an acquire leaves fewer ready. An acquire commits on its own thread only when
+ * the committer fell behind or the run asked for is longer than what is ready; that is counted
+ * ({@link #commitsOnCaller()}, {@link #commitOnCallerBytes()}, the snapshot's fields of those
+ * names, published as {@code offheap.commit.on.caller}). Ready chunks count as committed, never
+ * exceed the limit, and decay like any idle chunk: the committer makes them again only when an
+ * acquire asks, so an idle region shrinks to nothing.
+ *
+ * <h2>Background failures</h2>
+ * Decay, the allocators' purge pass and commit ahead run on daemon threads shared by every region.
+ * Whatever one region's pass throws is counted ({@link #maintenanceFailures()}), logged, recorded as
+ * a JFR {@code dev.offheap.RegionMaintenanceFailure} event, and the daemon carries on with that
+ * region's next pass and with every other region.
+ *
  * <h2>Accounting, in bytes</h2>
  * {@code reserved} is the range's length; {@code committed} counts USED and IDLE chunks and never
  * exceeds the {@link Builder#limit(long) limit}; {@code used} counts USED chunks.
@@ -45,6 +65,10 @@ import java.util.function.LongSupplier;
  * Every span's segment is bound to a scope of its run of chunks that is closed before that memory
  * is decommitted or unmapped, so no segment carved from a region can reach memory that is not
  * committed, and {@link #close()} makes every one of them throw on access instead of crashing.
+ * After close, {@link #acquire}, {@link #purge}, {@link #trim()} and {@link #checkOpen()} throw
+ * {@code IllegalStateException: region is closed: region=NAME}; {@link #release} of a span lent
+ * before does nothing (so an allocator's own close after the region's stays quiet). A close racing
+ * other threads' calls waits for the one holding the lock, and for the committer's chunk in flight.
  *
  * <p>Release does not close the scope: closing a shared scope is a handshake with every thread
  * (about 0.3 ms), too dear for an allocator that gives a span back and takes one again under churn.
@@ -65,10 +89,25 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     public static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
     /** The largest reservation: 64 TiB, well inside a 47-bit user address space. */
     public static final long MAX_RESERVE_BYTES = 1L << 46;
+    /**
+     * Default commit ahead of a region built directly: none, so a region commits exactly what it
+     * lends (the figures its users and their tests read). A service turns it on with
+     * {@link Builder#commitAhead(long)}, one chunk ({@link #chunkBytes()}) being enough for growth
+     * one span at a time; see {@code docs/region.md}.
+     */
+    public static final long DEFAULT_COMMIT_AHEAD_BYTES = 0;
+
+    private static final System.Logger LOG = System.getLogger(Region.class.getName());
 
     private static final byte FREE = 0;
     private static final byte IDLE = 1;
     private static final byte USED = 2;
+    /**
+     * Being committed and pre-faulted by the background committer, without the lock: counted in
+     * {@code committed} (so the limit holds), lent to nobody, never decommitted or unmapped until
+     * the committer is done with it (close waits).
+     */
+    private static final byte PRECOMMITTING = 3;
     /** {@link #idleSince} of a chunk committed by the acquire in progress, not yet lent. */
     private static final long COMMITTING = Long.MAX_VALUE;
 
@@ -86,12 +125,16 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private final boolean hugePages;
     /** Whether the shared {@link RegionDecayDaemon} visits this region while it is idle. */
     private final boolean backgroundDecay;
+    /** Idle committed chunks the {@link RegionCommitter} keeps ready; 0 turns it off. */
+    private final int aheadChunks;
 
     private final Object lock = new Object();
     /** Per chunk: FREE, IDLE or USED. Guarded by {@link #lock}. */
     private final byte[] states;
     /** Per IDLE chunk: when it became idle, in {@link #nanoClock} nanoseconds. Guarded by {@link #lock}. */
     private final long[] idleSince;
+    /** Per chunk: committed and never lent since, so every byte is zero. Guarded by {@link #lock}. */
+    private final boolean[] fresh;
     /**
      * Per chunk: the scope of the run it belongs to while USED or IDLE, or null (always null while
      * FREE: a scope closes before its memory is decommitted). Guarded by {@link #lock}.
@@ -123,6 +166,19 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private volatile boolean closed;
     /** Whether the range is unmapped; a refused munmap leaves it closed but mapped. Guarded by {@link #lock}. */
     private boolean unmapped;
+    /** Whether the committer is committing a chunk without the lock now. Guarded by {@link #lock}. */
+    private boolean precommitInFlight;
+    /**
+     * Whether an acquire asked the committer to get chunks ready since the last top-up or trim:
+     * the committer commits only on demand, so an idle region's ready chunks decay and stay gone.
+     * Guarded by {@link #lock}.
+     */
+    private boolean topUpWanted;
+    // Commit-ahead metrics, written under the lock, volatile for snapshot().
+    private volatile long commitsOnCaller;
+    private volatile long commitOnCallerBytes;
+    private volatile long precommittedBytesTotal;
+    private volatile long maintenanceFailures;
 
     private Region(Builder b) {
         this.name = b.name;
@@ -139,15 +195,42 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         this.hugePages = b.hugePages;
         this.states = new byte[chunkCount];
         this.idleSince = new long[chunkCount];
+        this.fresh = new boolean[chunkCount];
         this.scopes = new SpanScope[chunkCount];
         // Reserve one chunk more than asked so the usable range can start on a chunk boundary:
         // chunk-aligned spans suit huge pages and let an address find its chunk with a shift.
         this.mappingBytes = reserve + chunkBytes;
+        // With no decay a ready chunk would be given back at the next release: nothing to keep.
+        this.aheadChunks = b.decay.isZero() ? 0
+                : (int) Math.min(chunkCount, (b.commitAheadBytes + chunkBytes - 1) >>> chunkShift);
         this.mappingAddress = memory.reserve(mappingBytes);
         this.base = Checks.alignUp(mappingAddress, chunkBytes);
+        prepareForFirstUse();
     }
 
-    /** {@return a builder with the defaults: 64 GiB reserved, 2 MiB chunks, no limit, 10 s decay} */
+    /**
+     * Cold start, paid here and not in the first acquire: initialises the classes an acquire needs
+     * (the JFR event classes cost most, hundreds of milliseconds on a loaded VM), links the
+     * downcalls of commit and decommit, and commits the first ready chunks on the builder's thread.
+     * A refused pre-commit is counted as a maintenance failure and leaves the chunk to the first acquire.
+     */
+    private void prepareForFirstUse() {
+        ColdStart.initialiseClasses();
+        try {
+            memory.warmUp(base);
+        } catch (RuntimeException e) {
+            reportMaintenanceFailure("warm-up", e); // the first real call links instead
+        }
+        if (aheadChunks > 0) {
+            synchronized (lock) {
+                topUpWanted = true;
+            }
+            topUp();
+            RegionCommitter.register(this);
+        }
+    }
+
+    /** {@return a builder with the defaults: 64 GiB reserved, 2 MiB chunks, no limit, 10 s decay, no commit ahead} */
     public static Builder builder() {
         return new Builder();
     }
@@ -187,6 +270,47 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         return limitBytes;
     }
 
+    /**
+     * {@return the bytes the background committer keeps committed and pre-faulted beyond what is
+     * lent, as built; 0 when commit ahead is off (also when the decay delay is zero)}
+     */
+    public long commitAheadBytes() {
+        return (long) aheadChunks << chunkShift;
+    }
+
+    /**
+     * {@return how many acquires waited for a commit on the calling thread since the region was
+     * made although commit ahead is on, because the background committer had not got enough ready:
+     * they committed fresh memory themselves (the committer fell behind, or the run asked for was
+     * longer than what it keeps ready), or waited for the rest of the committer's chunk in flight.
+     * Always 0 with commit ahead off, where every commit is the caller's by design}
+     */
+    public long commitsOnCaller() {
+        return commitsOnCaller;
+    }
+
+    /**
+     * {@return the bytes of the commits the acquires {@link #commitsOnCaller()} counts waited for:
+     * what they committed themselves, or the whole chunk of the committer's they waited for}
+     */
+    public long commitOnCallerBytes() {
+        return commitOnCallerBytes;
+    }
+
+    /** {@return the bytes the background committer committed and pre-faulted ahead of need since the region was made} */
+    public long precommittedBytesTotal() {
+        return precommittedBytesTotal;
+    }
+
+    /**
+     * {@return how many background passes of this region (decay, the allocators' purge pass, commit
+     * ahead, warm-up) failed since it was made; each was logged and recorded as a JFR
+     * {@code dev.offheap.RegionMaintenanceFailure} event, and the region carried on}
+     */
+    public long maintenanceFailures() {
+        return maintenanceFailures;
+    }
+
     /** {@return the bytes given back to the OS since the region was made} */
     public long decommittedBytesTotal() {
         return decommittedBytesTotal;
@@ -221,6 +345,18 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     }
 
     /**
+     * Throws if the region is closed, with the message every method of a closed region throws, so
+     * that an allocator over it can refuse a call the same way before it touches a span.
+     *
+     * <p>Thread-safety: thread-safe; one volatile read.
+     *
+     * @throws IllegalStateException {@code region is closed: region=NAME} if {@link #close()} has run
+     */
+    public void checkOpen() {
+        ensureOpen();
+    }
+
+    /**
      * Lends a run of whole chunks, committed and pre-faulted, at least {@code byteSize} long.
      * An idle run released with exactly this length is reused first, with its scope (no syscall, no
      * scope close); then idle committed chunks; the lowest addresses are preferred, which keeps the
@@ -243,43 +379,219 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         }
         int count = (int) ((byteSize + chunkBytes - 1) >>> chunkShift);
         synchronized (lock) {
-            ensureOpen();
-            long now = nanoClock.getAsLong();
-            decayIdle(now, false);
-            int first = findRun(count);
-            if (first < 0) {
-                throw outOfMemory("no free run of " + count + " chunks left in the reservation",
-                        (long) count << chunkShift, reservedBytes());
-            }
-            long toCommit = freeChunksIn(first, count) << chunkShift;
-            if (committedBytes + toCommit > limitBytes) {
-                makeRoomUnderLimit(toCommit, first, count);
+            boolean waited = false;
+            while (true) {
+                ensureOpen();
+                long now = nanoClock.getAsLong();
+                decayIdle(now, false);
+                int first = findRun(count);
+                long toCommit = first < 0 ? 0 : freeChunksIn(first, count) << chunkShift;
+                if (precommitInFlight && (first < 0 || (count == 1 && toCommit > 0))) {
+                    // No idle chunk, and the committer is making one: what is left of its commit is
+                    // never longer than a commit of another chunk here, and keeps the range compact.
+                    awaitPrecommit();
+                    waited = true;
+                    continue;
+                }
+                if (first < 0) {
+                    throw outOfMemory("no free run of " + count + " chunks left in the reservation",
+                            (long) count << chunkShift, reservedBytes());
+                }
                 if (committedBytes + toCommit > limitBytes) {
-                    throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
+                    makeRoomUnderLimit(toCommit, first, count);
+                    if (committedBytes + toCommit > limitBytes && precommitInFlight) {
+                        // The committer holds a chunk of the limit: wait for it to be ready, then use it.
+                        awaitPrecommit();
+                        waited = true;
+                        continue;
+                    }
+                    if (committedBytes + toCommit > limitBytes) {
+                        throw outOfMemory("limit on committed bytes reached", (long) count << chunkShift, limitBytes);
+                    }
                 }
+                return lend(first, count, toCommit, waited, now);
             }
-            SpanScope scope = scopeToReuse(first, count);
-            commitFreeChunks(first, count, now);
-            if (scope == null) {
-                scope = new SpanScope(first, count, addressOf(first), (long) count << chunkShift);
-                for (int i = first; i < first + count; i++) {
-                    scopes[i] = scope;
-                }
-            }
+        }
+    }
+
+    /** Commits what the run lacks and lends it; the caller holds the lock and has checked the limit. */
+    private Span lend(int first, int count, long toCommit, boolean waited, long now) {
+        SpanScope scope = scopeToReuse(first, count);
+        commitFreeChunks(first, count, now);
+        if (aheadChunks > 0 && (toCommit > 0 || waited)) { // without a committer there is nothing to fall behind
+            commitsOnCaller++;
+            commitOnCallerBytes += toCommit > 0 ? toCommit : chunkBytes;
+        }
+        boolean zeroed = true; // every chunk committed since it was last lent: the kernel's zeros
+        for (int i = first; i < first + count; i++) {
+            zeroed &= fresh[i];
+            fresh[i] = false;
+        }
+        if (scope == null) {
+            scope = new SpanScope(first, count, addressOf(first), (long) count << chunkShift);
             for (int i = first; i < first + count; i++) {
-                if (states[i] == IDLE) {
-                    idleChunks--;
-                }
-                states[i] = USED;
+                scopes[i] = scope;
             }
-            highWater = Math.max(highWater, first + count);
-            usedBytes += (long) count << chunkShift;
-            Span span = new Span(this, addressOf(first), (long) count << chunkShift,
-                    toCommit == (long) count << chunkShift, scope);
-            liveSpans.add(span);
-            spansAcquired++;
-            OffHeapEvents.emitLargeAllocation(name, span.byteSize());
-            return span;
+        }
+        for (int i = first; i < first + count; i++) {
+            if (states[i] == IDLE) {
+                idleChunks--;
+            }
+            states[i] = USED;
+        }
+        highWater = Math.max(highWater, first + count);
+        usedBytes += (long) count << chunkShift;
+        Span span = new Span(this, addressOf(first), (long) count << chunkShift, zeroed, scope);
+        liveSpans.add(span);
+        spansAcquired++;
+        requestTopUpIfLow();
+        OffHeapEvents.emitLargeAllocation(name, span.byteSize());
+        return span;
+    }
+
+    /** Asks the committer for ready chunks if fewer than it keeps are idle; the caller holds the lock. */
+    private void requestTopUpIfLow() {
+        if (aheadChunks > 0 && idleChunks < aheadChunks && committedBytes + chunkBytes <= limitBytes) {
+            boolean committerAtWork = topUpWanted && precommitInFlight; // it loops while wanted
+            topUpWanted = true;
+            if (!committerAtWork) {
+                RegionCommitter.request(this); // lock order: region, then committer
+            }
+        }
+    }
+
+    /**
+     * Waits, with the lock released, until the committer's chunk in flight is ready or undone. Not
+     * interruptible (the wait is one chunk's commit): an interrupt is kept for the caller.
+     */
+    private void awaitPrecommit() {
+        boolean interrupted = false;
+        while (precommitInFlight) {
+            try {
+                lock.wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Commits and pre-faults chunks ahead of need until {@link #commitAheadBytes()} are idle and
+     * committed, for the {@link RegionCommitter} (and at build): one chunk at a time, the lowest free
+     * one (where the next first-fit acquire looks), with the lock released during the syscalls so no
+     * acquire waits for them. Never past the limit. Does nothing unless an acquire asked since the
+     * last top-up, so an idle region's ready chunks decay like any idle chunk and are not made again.
+     * A refused commit or pre-fault is undone, reported as a maintenance failure, and ends the top-up.
+     */
+    void topUp() {
+        while (precommitOne()) {
+            // one chunk per pass, the lock released between them
+        }
+    }
+
+    private boolean precommitOne() {
+        int chunk;
+        synchronized (lock) {
+            if (closed || !topUpWanted || precommitInFlight) {
+                return false;
+            }
+            if (idleChunks >= aheadChunks || committedBytes + chunkBytes > limitBytes
+                    || (chunk = lowestFreeChunk()) < 0) {
+                topUpWanted = false;
+                return false;
+            }
+            states[chunk] = PRECOMMITTING;
+            committedBytes += chunkBytes; // held against the limit from now on
+            peakCommittedBytes = Math.max(peakCommittedBytes, committedBytes);
+            highWater = Math.max(highWater, chunk + 1);
+            precommitInFlight = true;
+        }
+        long address = addressOf(chunk);
+        boolean committed = false;
+        Throwable failure = null;
+        try {
+            memory.commit(address, chunkBytes);
+            committed = true;
+            if (hugePages) {
+                memory.adviseHugePages(address, chunkBytes);
+            }
+            memory.populate(address, chunkBytes);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        synchronized (lock) {
+            precommitInFlight = false;
+            lock.notifyAll(); // wakes a close, a trim or an acquire waiting for this chunk
+            if (failure == null) {
+                becomeIdle(chunk);
+                fresh[chunk] = true;
+                precommittedBytesTotal += chunkBytes;
+                OffHeapEvents.emitRegionCommit(name, chunkBytes, committedBytes);
+            } else {
+                undoPrecommit(chunk, committed, failure);
+            }
+        }
+        if (failure != null) {
+            reportMaintenanceFailure("commit-ahead", failure);
+            return false;
+        }
+        return true;
+    }
+
+    /** A chunk the committer made ready joins the idle ones and decays like them; the caller holds the lock. */
+    private void becomeIdle(int chunk) {
+        states[chunk] = IDLE;
+        idleSince[chunk] = nanoClock.getAsLong();
+        idleChunks++;
+        if (backgroundDecay) {
+            RegionDecayDaemon.schedule(this, decayNanos);
+        }
+    }
+
+    /** Gives back a chunk whose pre-commit failed; if the kernel refuses, it stays IDLE, counted, for decay. */
+    private void undoPrecommit(int chunk, boolean committed, Throwable failure) {
+        if (committed) {
+            try {
+                memory.decommit(addressOf(chunk), chunkBytes);
+            } catch (RuntimeException undo) {
+                failure.addSuppressed(undo);
+                decommitFailures++;
+                becomeIdle(chunk);
+                return;
+            }
+        }
+        states[chunk] = FREE;
+        committedBytes -= chunkBytes;
+    }
+
+    /** {@return the lowest FREE chunk, or -1}; the caller holds the lock */
+    private int lowestFreeChunk() {
+        for (int i = 0; i < chunkCount; i++) {
+            if (states[i] == FREE) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Counts and reports a failed background pass: a WARNING through {@link System.Logger}, a JFR
+     * {@code dev.offheap.RegionMaintenanceFailure} event, and {@link #maintenanceFailures()}. Never
+     * throws: it runs on the daemons, whose other regions must carry on.
+     */
+    void reportMaintenanceFailure(String task, Throwable failure) {
+        synchronized (lock) {
+            maintenanceFailures++;
+        }
+        try {
+            LOG.log(System.Logger.Level.WARNING, "region maintenance failed, carrying on: region=" + name
+                    + ", task=" + task, failure);
+            OffHeapEvents.emitRegionMaintenanceFailure(name, task, failure);
+        } catch (Throwable ignored) {
+            // reporting must not stop the daemon; the counter above already has it
         }
     }
 
@@ -435,9 +747,21 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         purgeRequested = false; // volatile: a request from now on schedules the next pass
         try {
             task.run();
-        } catch (IllegalStateException closedMeanwhile) {
-            // an allocator closed while the pass ran: nothing left to purge
+        } catch (IllegalStateException e) {
+            if (!closed && !isClosedMessage(e)) {
+                reportMaintenanceFailure("purge", e);
+            } // else an allocator or the region closed while the pass ran: nothing left to purge
+        } catch (Throwable t) {
+            // The daemon's other regions must carry on; the next request schedules the next pass.
+            reportMaintenanceFailure("purge", t);
         }
+    }
+
+    /** {@return whether {@code e} says an allocator or region is closed, the one failure a purge pass may meet} */
+    private static boolean isClosedMessage(IllegalStateException e) {
+        String message = e.getMessage();
+        return message != null && (message.startsWith("allocator is closed") || message.startsWith("region is closed")
+                || message.equals("Already closed"));
     }
 
     /** {@return the OS page size in bytes: the unit of {@link #purge}} */
@@ -479,6 +803,9 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     public long trim() {
         synchronized (lock) {
             ensureOpen();
+            topUpWanted = false; // trim means "give back": no ready chunk is made again until an acquire asks
+            awaitPrecommit();
+            ensureOpen();
             long before = committedBytes;
             decayIdle(Long.MAX_VALUE, true);
             return before - committedBytes;
@@ -501,6 +828,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             if (unmapped) {
                 return;
             }
+            // The committer may be inside mprotect or populate on a chunk of this range, without the
+            // lock: unmapping under it would let it touch (or re-protect) whatever is mapped there next.
+            topUpWanted = false;
+            awaitPrecommit();
             if (!closed) {
                 int busy = 0;
                 for (int i = 0; i < highWater; i++) {
@@ -525,6 +856,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                             + name + ", busySpans=" + busy);
                 }
                 closed = true;
+                RegionCommitter.deregister(this);
             }
             memory.release(mappingAddress, mappingBytes);
             unmapped = true;
@@ -584,7 +916,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         }
         int runStart = 0;
         for (int i = 0; i < chunkCount; i++) {
-            if (states[i] == USED) {
+            if (states[i] == USED || states[i] == PRECOMMITTING) {
                 runStart = i + 1;
             } else if (i - runStart + 1 == count) {
                 return runStart;
@@ -671,6 +1003,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 for (int c = i; c < runEnd; c++) {
                     states[c] = IDLE; // committed; the caller makes it USED
                     idleSince[c] = COMMITTING;
+                    fresh[c] = true;
                 }
                 idleChunks += runEnd - i;
                 committedBytes += bytes;
@@ -759,8 +1092,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      *
      * <p>Kind {@code region}: a block is a span; allocations and frees count spans acquired and
      * released, failed allocations count refused acquires; {@code decommittedBytes} counts the bytes
-     * decommitted plus the bytes {@link #purge purged}. After close reserved, committed, used and
-     * live read 0; the counters keep their values.
+     * decommitted plus the bytes {@link #purge purged}; {@code commitsOnCaller},
+     * {@code commitOnCallerBytes} and {@code maintenanceFailures} are {@link #commitsOnCaller()},
+     * {@link #commitOnCallerBytes()} and {@link #maintenanceFailures()}. After close reserved,
+     * committed, used and live read 0; the counters keep their values.
      */
     @Override
     public AllocatorSnapshot snapshot() {
@@ -769,7 +1104,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         long released = spansReleased;
         return new AllocatorSnapshot(name, "region", isClosed ? 0 : reservedBytes(), committedBytes, usedBytes,
                 isClosed ? 0 : Math.max(0, acquired - released), acquired, released, 0, failedAcquires,
-                0, 0, 0, 0, decommittedBytesTotal + purgedBytesTotal, List.of());
+                0, 0, 0, 0, decommittedBytesTotal + purgedBytesTotal, List.of(),
+                commitsOnCaller, commitOnCallerBytes, maintenanceFailures);
     }
 
     @Override
@@ -793,8 +1129,24 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         private VirtualMemory memory = VirtualMemory.system();
         private LongSupplier nanoClock = System::nanoTime;
         private boolean backgroundDecay = true;
+        private long commitAheadBytes = DEFAULT_COMMIT_AHEAD_BYTES;
 
         private Builder() {
+        }
+
+        /**
+         * @param bytes how many bytes beyond what is lent a background thread keeps committed and
+         *        pre-faulted, so that an acquire finds them ready instead of committing on its own
+         *        thread; rounded up to whole chunks; 0 turns commit ahead off. Ready chunks count as
+         *        committed, never exceed the limit, and are given back after the decay delay if no
+         *        acquire takes them (they are made again only when an acquire asks). Ignored with a
+         *        zero decay delay, which gives every idle chunk back at once.
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder commitAhead(long bytes) {
+            this.commitAheadBytes = Checks.checkNotNegative("commitAheadBytes", bytes);
+            return this;
         }
 
         /**

@@ -15,11 +15,15 @@ import java.util.concurrent.TimeUnit;
  * idle; the daemon holds regions weakly, so a region nobody closes can still be collected, and it
  * is scheduled only while some region has idle chunks: with none it waits without a timeout. It
  * never holds its own lock while it calls into a region, so the lock order is always region, then
- * daemon.
+ * daemon. Each region's decay and purge pass is isolated: whatever one of them throws is counted
+ * and reported by that region ({@link Region#maintenanceFailures()}), the region is visited again,
+ * and the other regions due in the same pass are visited as if nothing happened.
  */
 final class RegionDecayDaemon {
     /** How long to wait before trying again a decommit the kernel refused: 1 s. */
     static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The name of the decay thread. */
+    static final String THREAD_NAME = "offheap-region-decay";
     private static final Object LOCK = new Object();
     /** Region to the {@link System#nanoTime()} at which its next idle chunk decays. Guarded by LOCK. */
     private static final Map<Region, Long> DEADLINES = new WeakHashMap<>();
@@ -41,8 +45,8 @@ final class RegionDecayDaemon {
                 DEADLINES.put(region, deadline);
             }
             if (thread == null) {
-                thread = Thread.ofPlatform().name("offheap-region-decay").daemon(true)
-                        .start(RegionDecayDaemon::run);
+                thread = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(RegionDecayDaemon::run);
+                thread.start();
             }
             LOCK.notifyAll();
         }
@@ -57,8 +61,8 @@ final class RegionDecayDaemon {
 
     private static void run() {
         List<Region> due = new ArrayList<>();
-        while (true) {
-            try {
+        try {
+            while (true) {
                 synchronized (LOCK) {
                     while (DEADLINES.isEmpty()) {
                         LOCK.wait(); // nothing idle anywhere: not scheduled until a region schedules itself
@@ -80,21 +84,39 @@ final class RegionDecayDaemon {
                     }
                 }
                 for (Region region : due) {
-                    long remaining = region.decayNow();
-                    region.runRequestedPurge(); // no lock of the region's held: the pass takes the allocators' locks
-                    if (remaining >= 0) {
-                        // 0 left means a decommit the kernel refused: back off instead of spinning.
-                        schedule(region, remaining == 0 ? RETRY_AFTER_FAILURE_NANOS : remaining);
-                    }
+                    visit(region);
                 }
-            } catch (InterruptedException e) {
-                return; // nobody interrupts it but a JVM shutting down
-            } catch (RuntimeException e) {
-                System.getLogger(RegionDecayDaemon.class.getName())
-                        .log(System.Logger.Level.WARNING, "region decay failed", e);
-            } finally {
                 due.clear();
             }
+        } catch (InterruptedException e) {
+            // nobody interrupts it but a JVM shutting down; a later schedule starts another
+        } finally {
+            synchronized (LOCK) {
+                if (thread == Thread.currentThread()) {
+                    thread = null;
+                }
+            }
+        }
+    }
+
+    /**
+     * Applies one region's decay and purge pass, each isolated: whatever one of them throws
+     * (an {@link Error} too: this thread holds nothing, and if it died decay would stop for every
+     * region) is counted and reported by the region ({@link Region#reportMaintenanceFailure}), and
+     * the region is visited again, so neither its next pass nor any other region's is lost.
+     */
+    private static void visit(Region region) {
+        long remaining;
+        try {
+            remaining = region.decayNow();
+        } catch (Throwable t) {
+            region.reportMaintenanceFailure("decay", t);
+            remaining = 0; // retry after the back-off
+        }
+        region.runRequestedPurge(); // reports its own failures; no lock of the region's held
+        if (remaining >= 0) {
+            // 0 left means a decommit that failed: back off instead of spinning.
+            schedule(region, remaining == 0 ? RETRY_AFTER_FAILURE_NANOS : remaining);
         }
     }
 }

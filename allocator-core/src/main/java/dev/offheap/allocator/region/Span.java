@@ -53,14 +53,20 @@ public final class Span {
         return byteSize;
     }
 
-    /** {@return whether every byte is known to be zero: all its chunks were freshly committed} */
+    /**
+     * {@return whether every byte is known to be zero: each of its chunks was committed since it was
+     * last lent (by this acquire, or ahead of it by the background committer)}
+     */
     public boolean zeroed() {
         return zeroed;
     }
 
     /**
      * {@return the whole span as a segment, valid until its memory is decommitted or the region
-     * closed; after release it aliases whatever the region lends there next}
+     * closed; after release it aliases whatever the region lends there next. After the region
+     * closed it is still returned, bound to its closed scope: every access through it throws
+     * {@link IllegalStateException}; an allocator that wants the region's name in the message calls
+     * {@link Region#checkOpen()} first}
      */
     public MemorySegment segment() {
         return scope.segment;

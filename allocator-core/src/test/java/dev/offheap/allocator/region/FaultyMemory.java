@@ -148,6 +148,11 @@ final class FaultyMemory implements VirtualMemory {
     }
 
     @Override
+    public void warmUp(long address) {
+        real.warmUp(address);
+    }
+
+    @Override
     public void release(long address, long byteSize) {
         maybeFail(Call.RELEASE, address, byteSize);
         real.release(address, byteSize);

@@ -2,6 +2,7 @@ package dev.offheap.allocator.region;
 
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.testing.Patterns;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kernel really held), and the counts are exact at the end. Then the region is closed under the
  * threads' feet: they see {@link IllegalStateException} and nothing else.
  */
+@Timeout(120)
 class RegionConcurrencyTest {
     private static final long CHUNK = 64 << 10;
     private static final int CHUNKS = 64;

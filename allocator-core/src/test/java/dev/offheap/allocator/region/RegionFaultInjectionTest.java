@@ -5,6 +5,7 @@ import dev.offheap.allocator.bump.BumpArena;
 import dev.offheap.allocator.region.FaultyMemory.Call;
 import dev.offheap.allocator.testing.Patterns;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kernel's truth (the ledger of {@link FaultyMemory}), nothing leaks, and the region keeps serving
  * from what it has.
  */
+@Timeout(120)
 class RegionFaultInjectionTest {
     private static final long CHUNK = 64 << 10;
 

@@ -5,6 +5,7 @@ import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.os.VirtualMemory;
 import dev.offheap.allocator.testing.ResidentMemory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(120)
 class RegionTest {
     private static final long MiB = 1L << 20;
     private static final long CHUNK = 2 * MiB;
@@ -331,5 +333,25 @@ class RegionTest {
         @Override public void purge(long address, long byteSize) { real.purge(address, byteSize); }
         @Override public boolean adviseHugePages(long address, long byteSize) { return real.adviseHugePages(address, byteSize); }
         @Override public void release(long address, long byteSize) { real.release(address, byteSize); }
+    }
+
+    @Test
+    void afterCloseEveryCallThatWouldTouchMemoryThrowsNamingTheRegion() {
+        Region region = Region.builder().name("shut").reserve(64 * MiB).commitAhead(CHUNK).decay(Duration.ofHours(1)).build();
+        Span span = region.acquire(CHUNK);
+        region.purge(span, 0, region.pageSize()); // control: open, these calls work
+        region.checkOpen();
+        region.close();
+        String message = "region is closed: region=shut";
+        assertEquals(message, assertThrows(IllegalStateException.class, () -> region.acquire(CHUNK)).getMessage());
+        assertEquals(message, assertThrows(IllegalStateException.class,
+                () -> region.purge(span, 0, region.pageSize())).getMessage());
+        assertEquals(message, assertThrows(IllegalStateException.class, region::trim).getMessage());
+        assertEquals(message, assertThrows(IllegalStateException.class, region::checkOpen).getMessage());
+        assertThrows(IllegalStateException.class, () -> span.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0),
+                "the span's segment is bound to the closed scope");
+        region.release(span); // documented: a release after close does nothing, so an allocator's close stays quiet
+        assertEquals(0, region.committedBytes());
+        assertEquals(0, region.usedBytes());
     }
 }
