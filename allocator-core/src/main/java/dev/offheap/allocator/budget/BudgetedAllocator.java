@@ -137,14 +137,20 @@ public final class BudgetedAllocator implements HandleAllocator, MeteredAllocato
      *
      * @throws OutOfOffHeapMemoryException if the block would take the child over its budget (the
      *         message gives the name, limit, usage and request), or the parent is out of memory
-     * @throws IllegalArgumentException if the parent refuses the size
+     * @throws IllegalArgumentException if {@code byteSize} is not positive, exceeds the whole budget
+     *         (no free could make room for it) or the parent refuses the size
      * @throws IllegalStateException if the child is closed
      */
     @Override
     public long allocate(long byteSize) {
+        Checks.checkPositive("byteSize", byteSize);
+        if (byteSize > limitBytes) {
+            throw new IllegalArgumentException("byteSize must not exceed the child's budget: byteSize=" + byteSize
+                    + ", limit=" + limitBytes + ", allocator=" + name);
+        }
         synchronized (lock) {
             ensureOpen();
-            if (byteSize > 0 && byteSize > limitBytes - usedBytes) {
+            if (byteSize > limitBytes - usedBytes) {
                 throw overBudget(byteSize);
             }
             long handle;
