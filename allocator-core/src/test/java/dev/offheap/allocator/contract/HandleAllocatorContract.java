@@ -51,6 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public abstract class HandleAllocatorContract {
     private final List<AutoCloseable> opened = new ArrayList<>();
+    /** Models of the current try: jqwik keeps generated chains for its report, so each drops its allocator after the try. */
+    private final List<Model> models = new ArrayList<>();
 
     /** {@return a new, empty allocator; the contract closes it} */
     protected abstract HandleAllocator create();
@@ -165,6 +167,8 @@ public abstract class HandleAllocatorContract {
             c.close();
         }
         opened.clear();
+        models.forEach(Model::forget);
+        models.clear();
     }
 
     private HandleAllocator open() {
@@ -312,7 +316,11 @@ public abstract class HandleAllocatorContract {
     Arbitrary<ActionChain<Model>> chains() {
         long max = maxTestByteSize();
         boolean resizes = supportsResize();
-        ActionChainArbitrary<Model> chain = ActionChain.<Model>startWith(() -> new Model(open(), this))
+        ActionChainArbitrary<Model> chain = ActionChain.<Model>startWith(() -> {
+                    Model m = new Model(open(), this);
+                    models.add(m);
+                    return m;
+                })
                 .withAction(6, new Action.Dependent<Model>() {
                     @Override
                     public boolean precondition(Model m) {
@@ -386,7 +394,7 @@ public abstract class HandleAllocatorContract {
         record Block(long handle, long id, long asked, long usable) {
         }
 
-        final HandleAllocator allocator;
+        HandleAllocator allocator;
         private final HandleAllocatorContract contract;
         final List<Block> live = new ArrayList<>();
         final List<Long> dead = new ArrayList<>();
@@ -401,6 +409,13 @@ public abstract class HandleAllocatorContract {
         Model(HandleAllocator allocator, HandleAllocatorContract contract) {
             this.allocator = allocator;
             this.contract = contract;
+        }
+
+        /** Drops the (closed) allocator and the blocks, so a model jqwik keeps holds no heap of theirs. */
+        void forget() {
+            allocator = null;
+            live.clear();
+            dead.clear();
         }
 
         /** {@return the usable bytes of the live blocks, summed} */
@@ -512,7 +527,7 @@ public abstract class HandleAllocatorContract {
 
         @Override
         public String toString() {
-            return "Model[" + allocator.name() + ", live=" + live.size() + ", dead=" + dead.size() + ", usable="
+            return "Model[" + (allocator == null ? "done" : allocator.name()) + ", live=" + live.size() + ", dead=" + dead.size() + ", usable="
                     + usableBytes() + ", allocations=" + allocations + ", frees=" + frees + ", doubleFrees="
                     + doubleFrees + ", staleUses=" + staleUses + (closed ? ", closed" : "") + "]";
         }
