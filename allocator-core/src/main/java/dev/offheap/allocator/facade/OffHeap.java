@@ -315,16 +315,22 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
 
     /**
      * Reports every block still live as a leak (once, through the leak listener), frees every
-     * block, and unmaps the region: every segment handed out throws from now on. Idempotent.
+     * block, and unmaps the region: every segment handed out throws from now on. Idempotent; a
+     * close the region refused (see {@link Region#close()}) is retried by the next call.
      *
      * @throws LeakException under {@link LeakPolicy#THROW}, if blocks were still live: thrown after
      *         everything was released and reported, naming every such block
+     * @throws IllegalStateException if the region refused to close (a span in use by a native call);
+     *         everything else is closed, and calling {@code close()} again retries the region
      */
     @Override
     public void close() {
         List<LeakException.Block> leaked;
         synchronized (this) {
             if (closed) {
+                if (!region.isClosed()) {
+                    region.close(); // an earlier close was refused: try again
+                }
                 return;
             }
             closed = true;
@@ -500,7 +506,9 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         }
 
         /**
-         * @param listener where leak reports go (default: {@link System.Logger})
+         * @param listener where leak reports go (default: {@link System.Logger}): the size ranges',
+         *        the object handles' (found unreachable) and the children's (see
+         *        {@link OffHeap#newChild})
          * @return this builder
          */
         public Builder leakListener(LeakListener listener) {
