@@ -47,6 +47,9 @@ import java.util.Objects;
  *       parent has that shape too, so it is reported as freed, not foreign: the child keeps no
  *       record of freed handles, which would grow without bound.</li>
  * </ul>
+ * A child's block freed through the parent directly, behind the child's back, is the caller's
+ * misuse: the parent reports the child's later free of it, and the child's accounts keep the block
+ * until the child closes.
  *
  * <h2>Close</h2>
  * Closing the child reports its blocks still live as leaks, once, through its leak listener (and
