@@ -376,8 +376,8 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
 
             @Override
             public void onAllocation(long handle, long byteSize) {
-                b.onAllocation(handle, byteSize); // the ledger first: it records, it never throws
-                a.onAllocation(handle, byteSize);
+                a.onAllocation(handle, byteSize); // the user's first: if it throws, the block is freed unrecorded
+                b.onAllocation(handle, byteSize);
             }
 
             @Override
