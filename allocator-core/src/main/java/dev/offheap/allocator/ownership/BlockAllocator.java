@@ -195,19 +195,6 @@ public final class BlockAllocator implements AutoCloseable {
     }
 
     /**
-     * {@return the blocks still owned, one entry each with its size and (under {@code PARANOID})
-     * its allocation site; empty unless the level is {@code PARANOID}} For a strict close in tests.
-     */
-    public List<LeakReport> outstandingBlocks() {
-        List<LeakReport> out = new ArrayList<>();
-        for (LeakTracker tracker : tracked) {
-            out.add(new LeakReport(allocator.name(), LeakReport.Cause.OUTSTANDING_AT_CLOSE, 1, tracker.byteSize,
-                    List.of(tracker.site)));
-        }
-        return out;
-    }
-
-    /**
      * Reports every block still owned as a leak (unless the allocator reports them at its own close,
      * see {@link Builder#allocatorReportsAtClose(boolean)}) and refuses new allocations. It does not
      * free the blocks (a segment taken from one may still be reachable) nor close the allocator.
