@@ -73,6 +73,31 @@ class OffHeapLeaksTest {
     }
 
     @Test
+    void anObjectHandleFoundUnreachableIsCountedOnceThoughItsRangeReportsItAtCloseToo() throws InterruptedException {
+        List<LeakReport> reports = new CopyOnWriteArrayList<>();
+        OffHeap memory = OffHeap.builder().reserve(1L << 30).leakDetection(LeakDetection.PARANOID)
+                .leakListener(reports::add).build();
+        dropBlock(memory);
+        for (int i = 0; i < 200 && reports.isEmpty(); i++) {
+            System.gc();
+            Thread.sleep(25);
+        }
+        assertEquals(1, reports.size(), "found unreachable: " + reports);
+        assertEquals(LeakReport.Cause.UNREACHABLE, reports.getFirst().cause());
+        assertEquals(1, memory.snapshot().leaks());
+        memory.allocate(64); // and one long handle leaked at close
+        memory.close();
+        assertEquals(List.of(LeakReport.Cause.UNREACHABLE, LeakReport.Cause.OUTSTANDING_AT_CLOSE),
+                reports.stream().map(LeakReport::cause).toList(), reports::toString);
+        assertEquals(2, reports.getLast().blocks(), "the range still held the dropped block's memory");
+        assertEquals(2, memory.snapshot().leaks(), "two blocks leaked, each counted once");
+    }
+
+    private static void dropBlock(OffHeap memory) {
+        memory.allocateBlock(96).segment().fill((byte) 1);
+    }
+
+    @Test
     void afterCloseTheSnapshotShowsNoLiveMemory() {
         OffHeap memory = OffHeap.builder().reserve(1L << 30).build();
         memory.allocate(64);
