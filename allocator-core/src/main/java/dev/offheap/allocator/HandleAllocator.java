@@ -60,8 +60,11 @@ public interface HandleAllocator extends AutoCloseable {
     String name();
 
     /**
-     * Frees every block still live and gives the memory back. Blocks still live are reported as
-     * leaks. Idempotent.
+     * Frees every block still live and gives the memory back; blocks still live are reported as
+     * leaks, once each. Later allocations and frees throw {@link IllegalStateException},
+     * {@link #isLive} answers false, and every segment handed out throws on access (an
+     * implementation that keeps its leaked blocks allocated instead, as a child allocator does,
+     * says so). Idempotent.
      */
     @Override
     void close();

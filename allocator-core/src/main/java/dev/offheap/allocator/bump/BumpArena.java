@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Memory: each block is a segment bounded to exactly its bytes and bound to the scope of the
  * span it lies in. After {@code reset}, a segment from before the reset still works and aliases
  * newer blocks, as with {@link SegmentAllocator#slicingAllocator}; after {@link #close()} every
- * segment the arena returned throws on access. Blocks are zeroed by default, as
+ * segment the arena returned throws on access. A region closed under the arena makes every later
+ * allocation throw {@link IllegalStateException} naming the region (and every segment throw, as the
+ * region's close promises). Blocks are zeroed by default, as
  * {@code Arena.allocate} zeroes; memory that is known to be untouched since commit is not zeroed
  * twice.
  *
@@ -157,7 +159,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
      *         two or exceeds the chunk size
      * @throws OutOfOffHeapMemoryException if the region cannot lend another span
      * @throws WrongThreadException if the arena is confined to another thread
-     * @throws IllegalStateException if the arena is closed
+     * @throws IllegalStateException if the arena or its region is closed
      */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
@@ -180,7 +182,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
      * @throws IllegalArgumentException if the size is negative or the alignment is bad
      * @throws OutOfOffHeapMemoryException if the region cannot lend another span
      * @throws WrongThreadException if the arena is confined to another thread
-     * @throws IllegalStateException if the arena is closed
+     * @throws IllegalStateException if the arena or its region is closed
      */
     public long allocateAddress(long byteSize, long byteAlignment) {
         if (owner == null) {
@@ -207,6 +209,11 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
         Checks.checkSizeAndAlignment(byteSize, byteAlignment, maxAlignment);
         if (closed) {
             throw new IllegalStateException("arena is closed");
+        }
+        if (segment != null && !segment.scope().isAlive()) {
+            // The region was closed under the arena: its spans' scopes are closed, so nothing
+            // below could touch memory, but say which region instead of the JVM's "Already closed".
+            throw new IllegalStateException("region closed under the arena: region=" + region.name() + ", arena=" + name);
         }
         long start = (cursor + byteAlignment - 1) & -byteAlignment;
         // start <= limit < 2^40 and byteSize >= 0, so the sum cannot overflow.

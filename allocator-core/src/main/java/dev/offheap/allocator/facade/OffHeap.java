@@ -1,9 +1,13 @@
 package dev.offheap.allocator.facade;
 
+import dev.offheap.allocator.AllocationListener;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.HandleAllocator;
 import dev.offheap.allocator.Handles;
+import dev.offheap.allocator.LeakException;
 import dev.offheap.allocator.LeakListener;
+import dev.offheap.allocator.LeakPolicy;
+import dev.offheap.allocator.MisuseListener;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.budget.BudgetedAllocator;
@@ -22,6 +26,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -39,6 +44,16 @@ import java.util.Objects;
  * budgets for tenants or subsystems from {@link #newChild(String, long)}.
  *
  * <p>Thread-safety: thread-safe; the threading of each size range is that of its allocator.
+ *
+ * <h2>Leaks and hooks</h2>
+ * Every size range reports its blocks still live at {@link #close()} through the one
+ * {@link Builder#leakListener(LeakListener) leak listener} (and the JFR leak event and the
+ * {@code leaks} count), object handles ({@link MemoryBlock}) among them, so each leaked block is
+ * reported at close once; an object handle found unreachable before is reported then too (its memory
+ * was never freed) but counted once. {@link Builder#leakPolicy(LeakPolicy) LeakPolicy.THROW} makes
+ * {@code close()} throw {@link LeakException} naming every leaked block, for test suites.
+ * {@link Builder#allocationListener(AllocationListener)} hooks every allocation and free, and may
+ * free memory and retry a refused allocation, as Arrow's {@code AllocationListener}.
  *
  * {@snippet :
  * try (OffHeap memory = OffHeap.builder().name("orders").limit(1L << 30).build()) {
@@ -60,9 +75,18 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     private final BlockAllocator blocks;
     private final long slabMax;
     private final long freeListMax;
+    private final LeakListener leakListener;
+    /** Null when none: allocate and free pay one null check. The user's listener, the ledger, or both. */
+    private final AllocationListener hooks;
+    /** Non-null under {@link LeakPolicy#THROW}: every live block, to name each leak at close. */
+    private final LeakLedger ledger;
+    private volatile boolean closed;
 
     private OffHeap(Builder b) {
         this.name = b.name;
+        this.leakListener = b.leakListener;
+        this.ledger = b.leakPolicy == LeakPolicy.THROW ? new LeakLedger(this, b.leakDetection == LeakDetection.PARANOID) : null;
+        this.hooks = both(b.allocationListener, ledger);
         this.region = b.region.name(b.name).build();
         try {
             this.slab = SlabAllocator.builder().name(b.name + ".slab").region(region).zeroing(b.zeroing)
@@ -70,7 +94,11 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
                     .leakListener(b.leakListener).build();
             this.freeList = TlsfAllocator.builder().name(b.name + ".free-list").region(region).zeroing(b.zeroing).build();
             this.large = LargeBlockAllocator.builder().name(b.name + ".large").region(region).zeroing(b.zeroing).build();
-            this.blocks = BlockAllocator.over(this).leakDetection(b.leakDetection).leakListener(b.leakListener).build();
+            // The ranges report every block still live at close, object handles among them: the
+            // block allocator reports only those found unreachable, so each leak is reported once.
+            // (The free-list and large ranges take the listener once their builders have leakListener.)
+            this.blocks = BlockAllocator.over(this).leakDetection(b.leakDetection).leakListener(b.leakListener)
+                    .allocatorReportsAtClose(true).build();
         } catch (RuntimeException e) {
             region.close();
             throw e;
@@ -109,6 +137,14 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
      */
     @Override
     public long allocate(long byteSize) {
+        if (hooks != null) {
+            return allocateListened(byteSize);
+        }
+        return route(byteSize);
+    }
+
+    /** Allocates in the range the size belongs to. */
+    private long route(long byteSize) {
         Checks.checkPositive("byteSize", byteSize);
         if (byteSize <= slabMax) {
             return slab.allocate(byteSize);
@@ -119,8 +155,38 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         return large.allocate(byteSize);
     }
 
+    /** The allocation with the listener's hooks around it: the cold path of {@link #allocate(long)}. */
+    private long allocateListened(long byteSize) {
+        hooks.onPreAllocation(byteSize);
+        for (int attempt = 0; ; attempt++) {
+            long handle;
+            try {
+                handle = route(byteSize);
+            } catch (OutOfOffHeapMemoryException refused) {
+                if (attempt == AllocationListener.MAX_RETRIES || !hooks.onFailedAllocation(byteSize, refused)) {
+                    throw refused;
+                }
+                continue;
+            }
+            try {
+                hooks.onAllocation(handle, byteSize(handle));
+            } catch (RuntimeException | Error listenerFailure) {
+                allocatorOf(handle).free(handle); // no one has seen the block
+                throw listenerFailure;
+            }
+            return handle;
+        }
+    }
+
     @Override
     public void free(long handle) {
+        if (hooks != null) {
+            HandleAllocator owner = allocatorOf(handle);
+            long bytes = owner.byteSize(handle); // a misuse throws here, before any hook
+            owner.free(handle);
+            hooks.onFree(handle, bytes);
+            return;
+        }
         allocatorOf(handle).free(handle);
     }
 
@@ -164,14 +230,19 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         long oldBytes = owner.byteSize(handle); // validates the handle before anything changes
         boolean staysInFreeList = owner == freeList && newByteSize > slabMax && newByteSize <= freeListMax;
         if (staysInFreeList) {
-            return freeList.resize(handle, newByteSize);
+            long resized = freeList.resize(handle, newByteSize);
+            if (hooks != null) { // in place or moved, the old block is gone and a new one is live
+                hooks.onFree(handle, oldBytes);
+                hooks.onAllocation(resized, freeList.byteSize(resized));
+            }
+            return resized;
         }
         if (owner == slab && newByteSize <= oldBytes) {
             return handle; // the slab block already holds it
         }
         long moved = allocate(newByteSize);
         MemorySegment.copy(owner.segment(handle), 0, segment(moved), 0, Math.min(oldBytes, newByteSize));
-        owner.free(handle);
+        free(handle);
         return moved;
     }
 
@@ -198,7 +269,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
      * @throws IllegalArgumentException if {@code limitBytes <= 0}
      */
     public BudgetedAllocator newChild(String childName, long limitBytes) {
-        return new BudgetedAllocator(this, childName, limitBytes);
+        return new BudgetedAllocator(this, childName, limitBytes, leakListener, MisuseListener.NONE);
     }
 
     /**
@@ -224,43 +295,110 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
      * {@inheritDoc}
      *
      * <p>Kind {@code offheap}: memory figures are the region's (reserved, committed) and the sum
-     * of the size ranges' (used, live blocks); counters are summed; size classes are the slab's.
+     * of the size ranges' (used, live blocks), all 0 once closed; counters are summed; size classes
+     * are the slab's. {@code leaks} counts each leaked block once: before close, the object handles
+     * found unreachable; from close on, the blocks the ranges found still live (those among them).
      */
     @Override
     public AllocatorSnapshot snapshot() {
+        boolean isClosed = closed; // read first: figures read after it are final if it is set
         AllocatorSnapshot s = slab.snapshot();
         AllocatorSnapshot f = freeList.snapshot();
         AllocatorSnapshot l = large.snapshot();
-        return new AllocatorSnapshot(name, "offheap", region.reservedBytes(), region.committedBytes(),
-                s.usedBytes() + f.usedBytes() + l.usedBytes(), s.liveBlocks() + f.liveBlocks() + l.liveBlocks(),
+        long rangeLeaks = s.leaks() + f.leaks() + l.leaks();
+        return new AllocatorSnapshot(name, "offheap", isClosed ? 0 : region.reservedBytes(),
+                isClosed ? 0 : region.committedBytes(),
+                isClosed ? 0 : s.usedBytes() + f.usedBytes() + l.usedBytes(),
+                isClosed ? 0 : s.liveBlocks() + f.liveBlocks() + l.liveBlocks(),
                 s.allocations() + f.allocations() + l.allocations(), s.frees() + f.frees() + l.frees(),
                 s.remoteFrees() + f.remoteFrees() + l.remoteFrees(),
                 s.failedAllocations() + f.failedAllocations() + l.failedAllocations(),
                 s.doubleFrees() + f.doubleFrees() + l.doubleFrees(),
                 s.useAfterFrees() + f.useAfterFrees() + l.useAfterFrees(),
                 s.corruptions() + f.corruptions() + l.corruptions(),
-                s.leaks() + f.leaks() + l.leaks() + blocks.leaksReported(),
+                Math.max(rangeLeaks, blocks.leaksReported()),
                 region.decommittedBytesTotal(), s.sizeClasses());
     }
 
     /**
-     * Reports object handles still open as leaks, frees every block, and unmaps the region: every
-     * segment handed out throws from now on. Idempotent.
+     * Reports every block still live as a leak (once, through the leak listener), frees every
+     * block, and unmaps the region: every segment handed out throws from now on. Idempotent; a
+     * close the region refused (see {@link Region#close()}) is retried by the next call.
+     *
+     * @throws LeakException under {@link LeakPolicy#THROW}, if blocks were still live: thrown after
+     *         everything was released and reported, naming every such block
+     * @throws IllegalStateException if the region refused to close (a span in use by a native call);
+     *         everything else is closed, and calling {@code close()} again retries the region
      */
     @Override
     public void close() {
-        OpenArenas.closeAll(this); // first: arena segments are bound to their arena's scope only
-        try {
-            blocks.close();
-        } finally {
+        List<LeakException.Block> leaked;
+        synchronized (this) {
+            if (closed) {
+                if (!region.isClosed()) {
+                    region.close(); // an earlier close was refused: try again
+                }
+                return;
+            }
+            closed = true;
+            leaked = ledger == null ? List.of() : ledger.outstanding();
+            OpenArenas.closeAll(this); // first: arena segments are bound to their arena's scope only
             try {
-                slab.close();
-                freeList.close();
-                large.close();
+                blocks.close();
             } finally {
-                region.close();
+                try {
+                    slab.close();
+                    freeList.close();
+                    large.close();
+                } finally {
+                    region.close();
+                }
             }
         }
+        if (!leaked.isEmpty()) {
+            throw new LeakException(name, leaked);
+        }
+    }
+
+    /** {@return the name of the size range a handle belongs to, for leak reports} */
+    String rangeName(long handle) {
+        return switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.name();
+            case Handles.KIND_FREE_LIST -> freeList.name();
+            case Handles.KIND_LARGE -> large.name();
+            default -> name;
+        };
+    }
+
+    /** {@return a listener that calls {@code a} then {@code b}, either of which may be null; null if both are} */
+    private static AllocationListener both(AllocationListener a, AllocationListener b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        return new AllocationListener() {
+            @Override
+            public void onPreAllocation(long byteSize) {
+                a.onPreAllocation(byteSize);
+                b.onPreAllocation(byteSize);
+            }
+
+            @Override
+            public void onAllocation(long handle, long byteSize) {
+                a.onAllocation(handle, byteSize); // the user's first: if it throws, the block is freed unrecorded
+                b.onAllocation(handle, byteSize);
+            }
+
+            @Override
+            public void onFree(long handle, long byteSize) {
+                b.onFree(handle, byteSize);
+                a.onFree(handle, byteSize);
+            }
+
+            @Override
+            public boolean onFailedAllocation(long byteSize, OutOfOffHeapMemoryException failure) {
+                return a.onFailedAllocation(byteSize, failure);
+            }
+        };
     }
 
     private HandleAllocator allocatorOf(long handle) {
@@ -291,6 +429,8 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         private boolean checked = OffHeapDefaults.checked();
         private LeakDetection leakDetection = OffHeapDefaults.leakDetection();
         private LeakListener leakListener = LeakListener.logging();
+        private LeakPolicy leakPolicy = LeakPolicy.REPORT;
+        private AllocationListener allocationListener;
 
         private Builder() {
         }
@@ -374,11 +514,55 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         }
 
         /**
-         * @param listener where leak reports go (default: {@link System.Logger})
+         * @param listener where leak reports go (default: {@link System.Logger}): the size ranges',
+         *        the object handles' (found unreachable) and the children's (see
+         *        {@link OffHeap#newChild})
          * @return this builder
          */
         public Builder leakListener(LeakListener listener) {
             this.leakListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Sets what {@link OffHeap#close()} does with blocks still live. {@link LeakPolicy#THROW}
+         * makes it throw {@link LeakException} naming every such block with its size and, under
+         * {@link LeakDetection#PARANOID}, its allocation site, after releasing everything: for test
+         * suites. It records every live block in a map (and, under {@code PARANOID}, a stack trace
+         * per allocation), so it is a test setting.
+         * {@snippet :
+         * OffHeap memory = OffHeap.builder().leakPolicy(LeakPolicy.THROW)
+         *         .leakDetection(LeakDetection.PARANOID).build();
+         * long forgotten = memory.allocate(64);
+         * memory.close(); // throws LeakException: blocks=1, bytes=64, with the allocation site
+         * }
+         *
+         * @param policy {@link LeakPolicy#REPORT} (the default) or {@link LeakPolicy#THROW}
+         * @return this builder
+         */
+        public Builder leakPolicy(LeakPolicy policy) {
+            this.leakPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Hooks every allocation and free (also those of {@link OffHeap#allocateBlock(long) object
+         * handles}, children and {@link OffHeap#resize resizes}, a resize being a free of the old
+         * block and an allocation of the new one), and lets the listener free memory and retry an
+         * allocation the limit refused. Without one, allocate and free pay a null check.
+         * {@snippet :
+         * LongAdder bytesOut = new LongAdder();
+         * OffHeap memory = OffHeap.builder().allocationListener(new AllocationListener() {
+         *     @Override public void onAllocation(long handle, long byteSize) { bytesOut.add(byteSize); }
+         *     @Override public void onFree(long handle, long byteSize) { bytesOut.add(-byteSize); }
+         * }).build();
+         * }
+         *
+         * @param listener the hooks (see {@link AllocationListener} for what each may do)
+         * @return this builder
+         */
+        public Builder allocationListener(AllocationListener listener) {
+            this.allocationListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -3,6 +3,8 @@ package dev.offheap.allocator.internal;
 import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.Handles;
+import dev.offheap.allocator.MisuseListener;
+import dev.offheap.allocator.OffHeapException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.jfr.OffHeapEvents;
 
@@ -26,6 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@link Misuse#STALE} for any other use.</li>
  * </ul>
  *
+ * <p>Every misuse is also handed to the optional {@link MisuseListener} given at construction,
+ * after it is counted and before the exception is returned.
+ *
  * <p>Thread-safety: thread-safe; counters are atomic (misuse is the cold path).
  */
 public final class HandleCheck {
@@ -45,13 +50,24 @@ public final class HandleCheck {
     }
 
     private final String allocator;
+    /** Null when none: the cold path pays one null check. */
+    private final MisuseListener listener;
     private final AtomicLong doubleFrees = new AtomicLong();
     private final AtomicLong useAfterFrees = new AtomicLong();
     private final AtomicLong foreignHandles = new AtomicLong();
 
     /** @param allocator the allocator's name, for messages and events */
     public HandleCheck(String allocator) {
+        this(allocator, null);
+    }
+
+    /**
+     * @param allocator the allocator's name, for messages and events
+     * @param listener hears of every misuse caught, or null for none
+     */
+    public HandleCheck(String allocator, MisuseListener listener) {
         this.allocator = allocator;
+        this.listener = listener == MisuseListener.NONE ? null : listener;
     }
 
     /**
@@ -94,18 +110,44 @@ public final class HandleCheck {
         String where = ": handle=" + Handles.toString(handle) + ", allocator=" + allocator
                 + (currentGeneration > 0 ? ", currentGeneration=" + currentGeneration : "");
         return switch (misuse) {
-            case DOUBLE_FREE -> {
-                countDoubleFree(handle, blockBytes);
-                yield new DoubleFreeException("double free: block already freed" + where, allocationSite);
-            }
-            case STALE -> {
-                useAfterFrees.incrementAndGet();
-                OffHeapEvents.emitUseAfterFree(allocator, handle, blockBytes);
-                yield new UseAfterFreeException("use after free: block already freed" + where, allocationSite);
-            }
+            case DOUBLE_FREE, STALE -> freed(freeing, handle, where, blockBytes, allocationSite);
             case INTERIOR -> foreign(handle, "points inside a block, not at its start");
             case FOREIGN -> foreign(handle, "not made by this allocator");
         };
+    }
+
+    /**
+     * Counts and reports a handle the allocator knows named one of its blocks that was freed, when it
+     * cannot read the location's current generation (a child allocator, which keeps only its live
+     * handles), and returns the exception to throw. Never throws itself.
+     *
+     * @param handle the handle
+     * @param freeing whether the handle was passed to a free ({@link Misuse#DOUBLE_FREE}) or to any
+     *        other use ({@link Misuse#STALE})
+     * @param blockBytes the size of the block it named, 0 if unknown
+     * @return a {@link DoubleFreeException} or {@link UseAfterFreeException}
+     */
+    public RuntimeException rejectFreed(long handle, boolean freeing, long blockBytes) {
+        return freed(freeing, handle, ": handle=" + Handles.toString(handle) + ", allocator=" + allocator,
+                blockBytes, null);
+    }
+
+    private OffHeapException freed(boolean freeing, long handle, String where, long blockBytes,
+                                   Throwable allocationSite) {
+        if (freeing) {
+            countDoubleFree(handle, blockBytes);
+            return heard(new DoubleFreeException("double free: block already freed" + where, allocationSite));
+        }
+        useAfterFrees.incrementAndGet();
+        OffHeapEvents.emitUseAfterFree(allocator, handle, blockBytes);
+        return heard(new UseAfterFreeException("use after free: block already freed" + where, allocationSite));
+    }
+
+    private <E extends OffHeapException> E heard(E misuse) {
+        if (listener != null) {
+            MisuseListener.deliver(listener, allocator, misuse);
+        }
+        return misuse;
     }
 
     /**
@@ -117,8 +159,8 @@ public final class HandleCheck {
      */
     public ForeignPointerException foreign(long handle, String why) {
         foreignHandles.incrementAndGet();
-        return new ForeignPointerException("foreign handle: " + why + ": handle=" + Handles.toString(handle)
-                + ", allocator=" + allocator);
+        return heard(new ForeignPointerException("foreign handle: " + why + ": handle=" + Handles.toString(handle)
+                + ", allocator=" + allocator));
     }
 
     /**

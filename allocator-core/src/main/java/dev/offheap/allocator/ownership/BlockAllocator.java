@@ -5,6 +5,7 @@ import dev.offheap.allocator.LeakListener;
 import dev.offheap.allocator.LeakReport;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.internal.Checks;
+import dev.offheap.allocator.internal.LeakReporter;
 
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -32,10 +32,15 @@ import java.util.concurrent.atomic.LongAdder;
  *       alias the next block (Netty does the same).</li>
  *   <li>{@link #close()} reports every block made here and still owned
  *       ({@link LeakReport.Cause#OUTSTANDING_AT_CLOSE}), whatever the level, with allocation sites
- *       under {@code PARANOID}.</li>
+ *       under {@code PARANOID} — unless {@link Builder#allocatorReportsAtClose(boolean)} says the
+ *       allocator's own close reports them (as the façade's ranges do), so each block is reported
+ *       at close once.</li>
  * </ul>
- * Reports go to the {@link LeakListener} (default: {@link LeakListener#logging()}) and are counted
- * in {@link #leaksReported()}.
+ * Reports go through the library's one leak path (the {@link LeakListener}, default
+ * {@link LeakListener#logging()}, and the JFR leak event) and are counted in
+ * {@link #leaksReported()}. A block is counted once: one found unreachable is not counted again at
+ * close. Its memory was never freed, though, so the allocator's own close (which knows nothing of
+ * block handles) reports it among its blocks still live.
  *
  * <p>Checked mode (poison, canaries, a scope per block) is the allocator's switch, for example
  * {@link dev.offheap.allocator.slab.SlabAllocator.Builder#checked(boolean)}: a block's
@@ -58,10 +63,10 @@ public final class BlockAllocator implements AutoCloseable {
     private final HandleAllocator allocator;
     private final LeakDetection level;
     private final int samplingInterval;
-    private final LeakListener listener;
+    private final LeakReporter leakReporter;
+    private final boolean allocatorReportsAtClose;
     private final LongAdder liveBlocks = new LongAdder();
     private final LongAdder liveBytes = new LongAdder();
-    private final AtomicLong leaks = new AtomicLong();
     /** PARANOID only: trackers of blocks still owned, for their sites at close. */
     private final Set<LeakTracker> tracked = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -70,7 +75,8 @@ public final class BlockAllocator implements AutoCloseable {
         this.allocator = b.allocator;
         this.level = b.level;
         this.samplingInterval = b.samplingInterval;
-        this.listener = b.listener;
+        this.leakReporter = new LeakReporter(b.allocator.name(), b.listener);
+        this.allocatorReportsAtClose = b.allocatorReportsAtClose;
     }
 
     /**
@@ -160,8 +166,7 @@ public final class BlockAllocator implements AutoCloseable {
         tracked.remove(tracker);
         liveBlocks.decrement();
         liveBytes.add(-tracker.byteSize);
-        leaks.addAndGet(report.blocks());
-        LeakListener.deliver(listener, report);
+        leakReporter.report(report.cause(), report.blocks(), report.bytes(), report.allocationSites());
     }
 
     /** {@return the allocator the blocks come from} */
@@ -181,12 +186,19 @@ public final class BlockAllocator implements AutoCloseable {
 
     /** {@return blocks reported leaked so far, by either cause} */
     public long leaksReported() {
-        return leaks.get();
+        return leakReporter.leakedBlocks();
+    }
+
+    /** {@return the usable bytes of the blocks reported leaked so far} */
+    public long leakedBytes() {
+        return leakReporter.leakedBytes();
     }
 
     /**
-     * Reports every block still owned as a leak and refuses new allocations. It does not free the
-     * blocks nor close the allocator (whose own close frees and reports them too). Idempotent.
+     * Reports every block still owned as a leak (unless the allocator reports them at its own close,
+     * see {@link Builder#allocatorReportsAtClose(boolean)}) and refuses new allocations. It does not
+     * free the blocks (a segment taken from one may still be reachable) nor close the allocator.
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -195,7 +207,7 @@ public final class BlockAllocator implements AutoCloseable {
         }
         closed = true;
         long blocks = liveBlocks.sum();
-        if (blocks > 0) {
+        if (blocks > 0 && !allocatorReportsAtClose) {
             List<Throwable> sites = new ArrayList<>();
             for (LeakTracker tracker : tracked) {
                 if (sites.size() == LeakReport.MAX_SITES) {
@@ -203,9 +215,7 @@ public final class BlockAllocator implements AutoCloseable {
                 }
                 sites.add(tracker.site);
             }
-            leaks.addAndGet(blocks);
-            LeakListener.deliver(listener, new LeakReport(allocator.name(), LeakReport.Cause.OUTSTANDING_AT_CLOSE,
-                    blocks, liveBytes.sum(), sites));
+            leakReporter.outstandingAtClose(blocks, liveBytes.sum(), sites);
         }
     }
 
@@ -225,6 +235,7 @@ public final class BlockAllocator implements AutoCloseable {
         private LeakDetection level = LeakDetection.SAMPLED;
         private int samplingInterval = DEFAULT_SAMPLING_INTERVAL;
         private LeakListener listener = LeakListener.logging();
+        private boolean allocatorReportsAtClose;
 
         private Builder(HandleAllocator allocator) {
             this.allocator = allocator;
@@ -255,6 +266,19 @@ public final class BlockAllocator implements AutoCloseable {
          */
         public Builder leakListener(LeakListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * @param reports {@code true} when the allocator's own close reports every block still live
+         *        through the same listener (the façade's ranges do): {@link BlockAllocator#close()}
+         *        then reports nothing, so each block is reported at close once. Default
+         *        {@code false}: the block allocator reports them, with their sites under
+         *        {@code PARANOID}
+         * @return this builder
+         */
+        public Builder allocatorReportsAtClose(boolean reports) {
+            this.allocatorReportsAtClose = reports;
             return this;
         }
 

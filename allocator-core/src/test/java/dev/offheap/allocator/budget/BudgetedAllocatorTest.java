@@ -6,13 +6,24 @@ import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.freelist.TlsfAllocator;
 import dev.offheap.allocator.large.LargeBlockAllocator;
+import dev.offheap.allocator.Handles;
+import dev.offheap.allocator.LeakListener;
+import dev.offheap.allocator.LeakReport;
+import dev.offheap.allocator.MisuseListener;
+import dev.offheap.allocator.OffHeapException;
+import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,25 +75,131 @@ class BudgetedAllocatorTest {
     }
 
     @Test
-    void closingAChildWithLiveBlocksFreesAndReportsThem() {
+    void closingAChildReportsItsLiveBlocksOnceAndLeavesThemToTheParent() {
+        List<LeakReport> reports = new CopyOnWriteArrayList<>();
         try (TlsfAllocator parent = TlsfAllocator.builder().reserve(16L << 20).build()) {
-            BudgetedAllocator child = parent.newChild("leaky", 1 << 20);
+            BudgetedAllocator child = new BudgetedAllocator(parent, "leaky", 1 << 20, reports::add, MisuseListener.NONE);
             long kept = child.allocate(100);
             child.allocate(1000);
             long freed = child.allocate(50);
             child.free(freed);
             child.close();
-            child.close(); // idempotent
+            child.close(); // idempotent: no second report
+            assertEquals(1, reports.size(), reports::toString);
+            assertEquals(2, reports.getFirst().blocks());
+            assertEquals(112 + 1008, reports.getFirst().bytes());
+            assertEquals("leaky", reports.getFirst().allocator());
+            assertEquals(LeakReport.Cause.OUTSTANDING_AT_CLOSE, reports.getFirst().cause());
             assertEquals(2, child.snapshot().leaks());
             assertEquals(112 + 1008, child.leakedBytes());
-            assertEquals(0, parent.snapshot().liveBlocks(), "the child's blocks went back to the parent");
-            assertFalse(parent.isLive(kept));
+            assertEquals(0, child.snapshot().liveBlocks(), "after close the child's memory figures read 0");
+            assertEquals(0, child.usedBytes());
+            assertEquals(2, parent.snapshot().liveBlocks(), "the leaked blocks stay allocated in the parent");
+            assertTrue(parent.isLive(kept));
             assertThrows(IllegalStateException.class, () -> child.allocate(16));
             assertThrows(IllegalStateException.class, () -> child.free(kept));
+            assertThrows(IllegalStateException.class, () -> child.segment(kept));
             assertFalse(child.isLive(kept));
             long after = parent.allocate(16); // the parent carries on
             parent.free(after);
         }
+    }
+
+    @Test
+    void aSegmentKeptFromAClosedChildNeverReachesTheParentsNextBlocks() {
+        try (TlsfAllocator parent = TlsfAllocator.builder().reserve(16L << 20).build()) {
+            BudgetedAllocator child = parent.newChild("closing", 1 << 20);
+            MemorySegment kept = child.segment(child.allocate(4096));
+            child.close();
+            List<Long> next = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                long h = parent.allocate(4096);
+                next.add(h);
+                MemorySegment s = parent.segment(h);
+                assertTrue(s.address() + s.byteSize() <= kept.address() || kept.address() + kept.byteSize() <= s.address(),
+                        "a parent block landed under the closed child's segment: block=" + s + ", kept=" + kept);
+                s.fill((byte) 0x11);
+            }
+            kept.fill((byte) 0x7f); // still the leaked block's own bytes
+            for (long h : next) {
+                MemorySegment s = parent.segment(h);
+                assertEquals(-1L, s.mismatch(MemorySegment.ofArray(filled(s.byteSize(), (byte) 0x11))),
+                        "a write through the kept segment changed another block");
+                parent.free(h);
+            }
+        }
+    }
+
+    @Test
+    void aChildsMisuseIsClassifiedAndCountedByTheChildNotTheParent() {
+        List<OffHeapException> heard = new CopyOnWriteArrayList<>();
+        try (TlsfAllocator parent = TlsfAllocator.builder().reserve(16L << 20).build();
+             BudgetedAllocator child = new BudgetedAllocator(parent, "careless", 1 << 20, LeakListener.logging(),
+                     (allocator, misuse) -> heard.add(misuse))) {
+            long h = child.allocate(64);
+            child.free(h);
+            DoubleFreeException df = assertThrows(DoubleFreeException.class, () -> child.free(h));
+            assertTrue(df.getMessage().startsWith("double free: ") && df.getMessage().contains("allocator=careless"),
+                    df.getMessage());
+            assertThrows(UseAfterFreeException.class, () -> child.segment(h));
+            assertThrows(UseAfterFreeException.class, () -> child.byteSize(h));
+            assertThrows(ForeignPointerException.class, () -> child.free(Handles.pack(0, 1, 1, 5)));
+            AllocatorSnapshot c = child.snapshot();
+            assertEquals(1, c.doubleFrees());
+            assertEquals(2, c.useAfterFrees());
+            assertEquals(1, child.foreignHandles());
+            AllocatorSnapshot p = parent.snapshot();
+            assertEquals(0, p.doubleFrees(), "the parent never saw the child's misuse");
+            assertEquals(0, p.useAfterFrees());
+            assertEquals(1, p.frees(), "one real free reached the parent");
+            assertEquals(4, heard.size(), heard::toString);
+            assertInstanceOf(DoubleFreeException.class, heard.getFirst());
+            long again = child.allocate(64); // still usable
+            child.free(again);
+        }
+    }
+
+    @Test
+    void racingFreesOfOneHandleThroughTheChildFreeItOnceAndCountTheOtherOnce() throws Exception {
+        try (TlsfAllocator parent = TlsfAllocator.builder().reserve(16L << 20).build();
+             BudgetedAllocator child = parent.newChild("racy", 1 << 20)) {
+            int rounds = 2_000;
+            AtomicInteger wins = new AtomicInteger();
+            AtomicInteger doubleFrees = new AtomicInteger();
+            List<Throwable> other = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                long h = child.allocate(64);
+                CyclicBarrier start = new CyclicBarrier(2);
+                Runnable freeIt = () -> {
+                    try {
+                        start.await();
+                        child.free(h);
+                        wins.incrementAndGet();
+                    } catch (DoubleFreeException expected) {
+                        doubleFrees.incrementAndGet();
+                    } catch (Throwable t) {
+                        other.add(t);
+                    }
+                };
+                Thread a = Thread.ofPlatform().start(freeIt);
+                Thread b = Thread.ofPlatform().start(freeIt);
+                a.join();
+                b.join();
+            }
+            assertEquals(List.of(), other);
+            assertEquals(rounds, wins.get(), "each block freed exactly once");
+            assertEquals(rounds, doubleFrees.get());
+            assertEquals(rounds, child.snapshot().doubleFrees(), "each race counted once, by the child");
+            assertEquals(0, parent.snapshot().doubleFrees());
+            assertEquals(0, parent.snapshot().liveBlocks());
+            assertEquals(0, child.usedBytes());
+        }
+    }
+
+    private static byte[] filled(long n, byte value) {
+        byte[] a = new byte[(int) n];
+        java.util.Arrays.fill(a, value);
+        return a;
     }
 
     @Test

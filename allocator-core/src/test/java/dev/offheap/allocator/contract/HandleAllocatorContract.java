@@ -6,6 +6,8 @@ import dev.offheap.allocator.HandleAllocator;
 import dev.offheap.allocator.Handles;
 import dev.offheap.allocator.OffHeapException;
 import dev.offheap.allocator.UseAfterFreeException;
+import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.testing.Patterns;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -16,6 +18,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterTry;
 import net.jqwik.api.state.Action;
 import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.state.ActionChainArbitrary;
 import net.jqwik.api.state.Transformer;
 
 import java.lang.foreign.MemorySegment;
@@ -38,14 +41,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *     @Override protected HandleAllocator create() { return SlabAllocator.builder().build(); }
  * }
  * }
- * The property runs long random sequences of allocate / free / double free / stale access /
+ * The property runs long random sequences of allocate / free / resize / double free / stale access /
  * foreign handles / close and checks after every step: live blocks never overlap, are at least as
- * long as asked and 16-byte aligned, keep their pattern; {@code isLive} agrees with the model; every
- * misuse throws its exception and changes nothing. Subclasses may add an accounting check through
- * {@link #checkAccounting}.
+ * long as asked and 16-byte aligned, come zeroed and keep their pattern; a resize keeps the bytes
+ * both sizes share; {@code isLive} agrees with the model; every misuse throws its exception and
+ * changes nothing; the allocator's snapshot ({@link #checkAccounting}) agrees with the model's live
+ * blocks, usable bytes and counts; after close every call throws {@link IllegalStateException},
+ * every segment taken before it throws, and the snapshot shows nothing live and each leak once.
  */
 public abstract class HandleAllocatorContract {
     private final List<AutoCloseable> opened = new ArrayList<>();
+    /** Models of the current try: jqwik keeps generated chains for its report, so each drops its allocator after the try. */
+    private final List<Model> models = new ArrayList<>();
 
     /** {@return a new, empty allocator; the contract closes it} */
     protected abstract HandleAllocator create();
@@ -55,14 +62,103 @@ public abstract class HandleAllocatorContract {
         return 64 << 10;
     }
 
+    /** {@return whether blocks are handed out zeroed (the default of every allocator here)} */
+    protected boolean zeroesOnHandOut() {
+        return true;
+    }
+
     /**
-     * Checks the allocator's own counters against the model after every step; nothing by default.
+     * {@return whether the snapshot's used bytes are exactly the live blocks' usable bytes} False
+     * in checked mode, where a block's class also holds its canary: used bytes are then at least
+     * the usable bytes.
+     */
+    protected boolean usedBytesAreUsableBytes() {
+        return true;
+    }
+
+    /** {@return whether {@link #resize} is supported; false by default} */
+    protected boolean supportsResize() {
+        return false;
+    }
+
+    /**
+     * Resizes a block as {@code realloc} does; only called when {@link #supportsResize()}.
      *
      * @param allocator the allocator under test
-     * @param liveBlocks how many blocks the model holds
-     * @param liveBytes the bytes the model asked for, summed over its live blocks
+     * @param handle a live handle
+     * @param newByteSize the bytes wanted now
+     * @return the block's handle now ({@code handle} is dead if it differs)
      */
-    protected void checkAccounting(HandleAllocator allocator, int liveBlocks, long liveBytes) {
+    protected long resize(HandleAllocator allocator, long handle, long newByteSize) {
+        throw new UnsupportedOperationException("resize");
+    }
+
+    /**
+     * {@return whether a segment taken before close throws after it} True for every allocator that
+     * gives its memory back at close; a child allocator keeps its leaked blocks with its parent.
+     */
+    protected boolean segmentsDieAtClose() {
+        return true;
+    }
+
+    /**
+     * Checks the allocator's own figures against the model after every step. By default, for a
+     * {@link MeteredAllocator}: live blocks, used bytes (the blocks' usable bytes), allocations,
+     * frees, double frees and uses after free equal the model's.
+     *
+     * @param allocator the allocator under test
+     * @param model what the sequence did so far
+     */
+    protected void checkAccounting(HandleAllocator allocator, Model model) {
+        if (!(allocator instanceof MeteredAllocator metered)) {
+            return;
+        }
+        AllocatorSnapshot s = metered.snapshot();
+        String where = "snapshot=" + s + ", model=" + model;
+        assertEquals(model.live.size(), s.liveBlocks(), "live blocks: " + where);
+        if (usedBytesAreUsableBytes()) {
+            assertEquals(model.usableBytes(), s.usedBytes(), "used bytes: " + where);
+        } else {
+            assertTrue(s.usedBytes() >= model.usableBytes(), "used bytes: " + where);
+        }
+        assertEquals(model.allocations, s.allocations(), "allocations: " + where);
+        assertEquals(model.frees, s.frees(), "frees: " + where);
+        assertEquals(model.doubleFrees, s.doubleFrees(), "double frees: " + where);
+        assertEquals(model.staleUses, s.useAfterFrees(), "uses after free: " + where);
+    }
+
+    /**
+     * Checks the leak count after close: each block still live at close counted once. By default,
+     * for a {@link MeteredAllocator}. (That the memory figures read 0 after close is
+     * {@link #theSnapshotAfterCloseShowsNothingLiveAndEachLeakOnce()}.)
+     *
+     * @param allocator the closed allocator
+     * @param leaked how many blocks were live at close
+     */
+    protected void checkAccountingAfterClose(HandleAllocator allocator, int leaked) {
+        if (!(allocator instanceof MeteredAllocator metered)) {
+            return;
+        }
+        AllocatorSnapshot s = metered.snapshot();
+        assertEquals(leaked, s.leaks(), "each block live at close is one leak: " + s);
+    }
+
+    @Example
+    void theSnapshotAfterCloseShowsNothingLiveAndEachLeakOnce() {
+        HandleAllocator a = open();
+        if (!(a instanceof MeteredAllocator metered)) {
+            return;
+        }
+        a.allocate(100);
+        a.allocate(1000);
+        a.free(a.allocate(200));
+        a.close();
+        AllocatorSnapshot s = metered.snapshot();
+        assertEquals(0, s.liveBlocks(), "live blocks after close: " + s);
+        assertEquals(0, s.usedBytes(), "used bytes after close: " + s);
+        assertEquals(0, s.committedBytes(), "committed bytes after close: " + s);
+        assertEquals(2, s.leaks(), "each block live at close is one leak: " + s);
+        assertEquals(3, s.allocations(), "counters keep their final values: " + s);
     }
 
     @AfterTry
@@ -71,6 +167,8 @@ public abstract class HandleAllocatorContract {
             c.close();
         }
         opened.clear();
+        models.forEach(Model::forget);
+        models.clear();
     }
 
     private HandleAllocator open() {
@@ -169,28 +267,92 @@ public abstract class HandleAllocatorContract {
         a.close(); // idempotent
     }
 
+    @Example
+    void aSegmentTakenBeforeAShrinkInPlaceNeverReachesTheNextBlocks() {
+        if (!supportsResize()) {
+            return;
+        }
+        HandleAllocator a = open();
+        long big = a.allocate(128 << 10);
+        MemorySegment before = a.segment(big);
+        long small = resize(a, big, 48 << 10);
+        if (small != big) {
+            a.free(small);
+            return; // moved: the old segment is one kept after free, the documented unchecked case
+        }
+        List<Long> next = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            long h = a.allocate(40 << 10);
+            Patterns.fill(a.segment(h), 5);
+            next.add(h);
+        }
+        try {
+            before.fill((byte) 0x55); // throws if the old segment died; must not reach the new blocks if not
+        } catch (IllegalStateException | IndexOutOfBoundsException refused) {
+            // the old segment was invalidated: the safe answer
+        }
+        for (long h : next) {
+            assertTrue(Patterns.holds(a.segment(h), 5), "a segment taken before resize reached another block");
+            a.free(h);
+        }
+        a.free(small);
+    }
+
     @Property(tries = 100)
     void everyStepKeepsTheContract(@ForAll("chains") ActionChain<Model> chain) {
         Model end = chain.withInvariant("contract", m -> m.check(this)).run();
+        if (end.closed) {
+            return;
+        }
         for (Model.Block b : List.copyOf(end.live)) {
             end.free(b);
         }
-        checkAccounting(end.allocator, 0, 0);
+        checkAccounting(end.allocator, end);
         end.allocator.close();
+        checkAccountingAfterClose(end.allocator, 0);
     }
 
     @Provide
     Arbitrary<ActionChain<Model>> chains() {
         long max = maxTestByteSize();
-        return ActionChain.<Model>startWith(() -> new Model(open()))
-                .withAction(6, (Action.Independent<Model>) () -> Arbitraries.frequencyOf(
-                                net.jqwik.api.Tuple.of(4, Arbitraries.longs().between(1, 256)),
-                                net.jqwik.api.Tuple.of(1, Arbitraries.longs().between(257, max)))
-                        .map(n -> Transformer.mutate("allocate(" + n + ")", m -> m.allocate(n))))
+        boolean resizes = supportsResize();
+        ActionChainArbitrary<Model> chain = ActionChain.<Model>startWith(() -> {
+                    Model m = new Model(open(), this);
+                    models.add(m);
+                    return m;
+                })
+                .withAction(6, new Action.Dependent<Model>() {
+                    @Override
+                    public boolean precondition(Model m) {
+                        return !m.closed;
+                    }
+
+                    @Override
+                    public Arbitrary<Transformer<Model>> transformer(Model m) {
+                        return sizes(max).map(n -> Transformer.mutate("allocate(" + n + ")", st -> st.allocate(n)));
+                    }
+                });
+        if (resizes) {
+            chain = chain.withAction(2, new Action.Dependent<Model>() {
+                    @Override
+                    public boolean precondition(Model m) {
+                        return resizes && !m.closed && !m.live.isEmpty();
+                    }
+
+                    @Override
+                    public Arbitrary<Transformer<Model>> transformer(Model m) {
+                        return Arbitraries.integers().between(0, m.live.size() - 1).flatMap(i -> sizes(max).map(n -> {
+                            Model.Block b = m.live.get(i);
+                            return Transformer.mutate("resize(block " + b.id() + ", " + n + ")", st -> st.resize(b, n));
+                        }));
+                    }
+                });
+        }
+        return chain
                 .withAction(4, new Action.Dependent<Model>() {
                     @Override
                     public boolean precondition(Model m) {
-                        return !m.live.isEmpty();
+                        return !m.closed && !m.live.isEmpty();
                     }
 
                     @Override
@@ -201,32 +363,76 @@ public abstract class HandleAllocatorContract {
                         });
                     }
                 })
-                .withAction(1, Action.<Model>when(m -> !m.dead.isEmpty()).describeAs("misuse a stale handle")
+                .withAction(1, Action.<Model>when(m -> !m.closed && !m.dead.isEmpty()).describeAs("misuse a stale handle")
                         .justMutate(Model::misuseStale))
-                .withAction(1, Action.<Model>just("misuse a foreign handle", Transformer.mutate("foreign", Model::misuseForeign)))
+                .withAction(1, Action.<Model>when(m -> !m.closed).describeAs("misuse a foreign handle")
+                        .justMutate(Model::misuseForeign))
+                .withAction(1, Action.<Model>when(m -> !m.closed && m.steps > 20).describeAs("close")
+                        .justMutate(Model::close))
+                .withAction(1, new Action.Dependent<Model>() {
+                    @Override
+                    public boolean precondition(Model m) {
+                        return m.closed;
+                    }
+
+                    @Override
+                    public Arbitrary<Transformer<Model>> transformer(Model m) {
+                        return Arbitraries.just(Transformer.endOfChain());
+                    }
+                })
                 .withMaxTransformations(80);
     }
 
-    /** What the sequence holds: live blocks with their pattern ids, and handles freed already. */
-    static final class Model {
-        record Block(long handle, long id, long asked) {
+    private static Arbitrary<Long> sizes(long max) {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(4, Arbitraries.longs().between(1, 256)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.longs().between(257, max)));
+    }
+
+    /** What the sequence holds: live blocks with their pattern ids, handles freed already, counts. */
+    protected static final class Model {
+        record Block(long handle, long id, long asked, long usable) {
         }
 
-        final HandleAllocator allocator;
+        HandleAllocator allocator;
+        private final HandleAllocatorContract contract;
         final List<Block> live = new ArrayList<>();
         final List<Long> dead = new ArrayList<>();
         long nextId;
+        long allocations;
+        long frees;
+        long doubleFrees;
+        long staleUses;
+        int steps;
+        boolean closed;
 
-        Model(HandleAllocator allocator) {
+        Model(HandleAllocator allocator, HandleAllocatorContract contract) {
             this.allocator = allocator;
+            this.contract = contract;
+        }
+
+        /** Drops the (closed) allocator and the blocks, so a model jqwik keeps holds no heap of theirs. */
+        void forget() {
+            allocator = null;
+            live.clear();
+            dead.clear();
+        }
+
+        /** {@return the usable bytes of the live blocks, summed} */
+        long usableBytes() {
+            return live.stream().mapToLong(Block::usable).sum();
         }
 
         void allocate(long n) {
             long h = allocator.allocate(n);
+            allocations++;
             assertTrue(allocator.isLive(h));
             MemorySegment s = allocator.segment(h);
             assertTrue(s.byteSize() >= n && s.byteSize() == allocator.byteSize(h));
             assertEquals(0, s.address() % 16, "16-byte aligned");
+            if (contract.zeroesOnHandOut()) {
+                assertTrue(Patterns.isZero(s), "a block is handed out zeroed, even where a freed one was");
+            }
             for (Block b : live) {
                 assertNotEquals(b.handle, h, "a live handle handed out twice");
                 MemorySegment o = allocator.segment(b.handle);
@@ -235,15 +441,39 @@ public abstract class HandleAllocatorContract {
             }
             long id = nextId++;
             Patterns.fill(s, id);
-            live.add(new Block(h, id, n));
+            live.add(new Block(h, id, n, s.byteSize()));
+            steps++;
         }
 
         void free(Block b) {
             assertTrue(Patterns.holds(allocator.segment(b.handle), b.id), "content intact until free");
             allocator.free(b.handle);
+            frees++;
             live.remove(b);
             dead.add(b.handle);
             assertFalse(allocator.isLive(b.handle));
+            steps++;
+        }
+
+        void resize(Block b, long n) {
+            MemorySegment old = allocator.segment(b.handle);
+            long shared = Math.min(old.byteSize(), n);
+            long h = contract.resize(allocator, b.handle, n);
+            MemorySegment s = allocator.segment(h);
+            assertTrue(s.byteSize() >= n && s.byteSize() == allocator.byteSize(h), "resized to at least " + n);
+            assertEquals(0, s.address() % 16, "16-byte aligned");
+            assertTrue(Patterns.holds(s.asSlice(0, shared), b.id), "a resize keeps the bytes both sizes share");
+            long id = nextId++;
+            Patterns.fill(s, id);
+            live.remove(b);
+            if (h != b.handle) {
+                dead.add(b.handle);
+                assertFalse(allocator.isLive(b.handle), "the old handle is dead once the block moved");
+                allocations++;
+                frees++;
+            }
+            live.add(new Block(h, id, n, s.byteSize()));
+            steps++;
         }
 
         void misuseStale() {
@@ -252,6 +482,28 @@ public abstract class HandleAllocatorContract {
             assertThrows(DoubleFreeException.class, () -> allocator.free(h));
             assertThrows(UseAfterFreeException.class, () -> allocator.segment(h));
             assertThrows(UseAfterFreeException.class, () -> allocator.byteSize(h));
+            doubleFrees++;
+            staleUses += 2;
+            steps++;
+        }
+
+        void close() {
+            List<MemorySegment> kept = live.stream().map(b -> allocator.segment(b.handle)).toList();
+            allocator.close();
+            closed = true;
+            assertThrows(IllegalStateException.class, () -> allocator.allocate(16));
+            for (Block b : live) {
+                assertFalse(allocator.isLive(b.handle));
+                assertThrows(IllegalStateException.class, () -> allocator.free(b.handle));
+            }
+            if (contract.segmentsDieAtClose()) {
+                for (MemorySegment s : kept) {
+                    assertThrows(IllegalStateException.class, () -> s.get(ValueLayout.JAVA_BYTE, 0),
+                            "a segment never reaches memory given back at close");
+                }
+            }
+            contract.checkAccountingAfterClose(allocator, live.size());
+            allocator.close(); // idempotent
         }
 
         void misuseForeign() {
@@ -259,21 +511,25 @@ public abstract class HandleAllocatorContract {
             assertFalse(allocator.isLive(h));
             OffHeapException e = assertThrows(OffHeapException.class, () -> allocator.free(h));
             assertInstanceOf(ForeignPointerException.class, e);
+            steps++;
         }
 
         void check(HandleAllocatorContract contract) {
-            long bytes = 0;
+            if (closed) {
+                return;
+            }
             for (Block b : live) {
                 assertTrue(allocator.isLive(b.handle));
                 assertTrue(Patterns.holds(allocator.segment(b.handle), b.id), "block " + b.id + " intact");
-                bytes += b.asked;
             }
-            contract.checkAccounting(allocator, live.size(), bytes);
+            contract.checkAccounting(allocator, this);
         }
 
         @Override
         public String toString() {
-            return "Model[" + allocator.name() + ", live=" + live.size() + ", dead=" + dead.size() + "]";
+            return "Model[" + (allocator == null ? "done" : allocator.name()) + ", live=" + live.size() + ", dead=" + dead.size() + ", usable="
+                    + usableBytes() + ", allocations=" + allocations + ", frees=" + frees + ", doubleFrees="
+                    + doubleFrees + ", staleUses=" + staleUses + (closed ? ", closed" : "") + "]";
         }
     }
 }

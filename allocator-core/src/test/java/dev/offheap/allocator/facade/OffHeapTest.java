@@ -22,7 +22,6 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -161,10 +160,12 @@ class OffHeapTest {
         try (OffHeap memory = small().decay(Duration.ofHours(1)).build()) {
             SplittableRandom random = new SplittableRandom(7);
             List<Long> live = new ArrayList<>();
+            long allocations = 0;
             for (int i = 0; i < 5000; i++) {
                 if (live.isEmpty() || random.nextInt(3) > 0) {
                     long size = random.nextInt(8) == 0 ? random.nextLong(32 * KiB, 2 * MiB) : random.nextLong(1, 4 * KiB);
                     long h = memory.allocate(size);
+                    allocations++;
                     memory.segment(h).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, h);
                     live.add(h);
                 } else {
@@ -187,7 +188,8 @@ class OffHeapTest {
             // Decommitted chunks leave RSS; purged pages stay committed (mapped) but leave RSS too.
             assertTrue(after <= committed, "resident=" + after + " above committed=" + committed);
             assertTrue(after >= committed - purged, "resident=" + after + ", committed=" + committed + ", purged=" + purged);
-            assertNotEquals(0, memory.snapshot().allocations());
+            assertEquals(allocations, memory.snapshot().allocations(), "every allocation counted once");
+            assertEquals(allocations, memory.snapshot().frees(), "and every free");
         }
     }
 }

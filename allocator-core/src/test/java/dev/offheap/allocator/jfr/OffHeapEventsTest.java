@@ -140,11 +140,18 @@ class OffHeapEventsTest {
     }
 
     @Test
-    void helpersDoNothingAndThrowNothingWithoutARecording() {
-        OffHeapEvents.emitAllocationFailure("none", "reason", 1, 2, 3, 4);
-        OffHeapEvents.emitLeak("none", 1, (Throwable) null);
-        OffHeapEvents.emitRegionCommit("none", 1, 1);
-        OffHeapEvents.emitRegionDecommit("none", 1, 0);
+    void helpersThrowNothingWithoutARecordingAndRecordWithOne() throws IOException {
+        Runnable emitAll = () -> {
+            OffHeapEvents.emitAllocationFailure("helpers", "reason", 1, 2, 3, 4);
+            OffHeapEvents.emitLeak("helpers", 1, (Throwable) null);
+            OffHeapEvents.emitRegionCommit("helpers", 1, 1);
+            OffHeapEvents.emitRegionDecommit("helpers", 1, 0);
+        };
+        emitAll.run(); // no recording: each helper must return without throwing (a null site included)
+        List<RecordedEvent> events = record("helpers", true, emitAll);
+        assertEquals(List.of("AllocationFailure", "Leak", "RegionCommit", "RegionDecommit"),
+                events.stream().map(e -> e.getEventType().getName().substring(OffHeapEvents.PREFIX.length())).toList(),
+                "the same calls record one event each once a recording runs, and the earlier ones are not in it");
     }
 
     private static RecordedEvent single(List<RecordedEvent> events) {
@@ -189,12 +196,12 @@ class OffHeapEventsTest {
         List<RecordedEvent> doubleFrees = ofType(slab, "DoubleFree");
         assertEquals(1, doubleFrees.size(), "slab double free");
         assertEquals(64, doubleFrees.getFirst().getLong("bytes"), "the slab knows the block's class size");
-        List<RecordedEvent> leaks = ofType(record("jfr", true, () -> {
+        List<RecordedEvent> leaks = ofType(record("jfr.slab", true, () -> {
             dev.offheap.allocator.facade.OffHeap memory = dev.offheap.allocator.facade.OffHeap.builder()
                     .name("jfr").reserve(1L << 30).leakListener(report -> { }).build();
             memory.allocateBlock(128);
             memory.close();
         }), "Leak");
-        assertEquals(1, leaks.size(), "the object handle still open at close");
+        assertEquals(1, leaks.size(), "the object handle still open at close, once, by the range that held it");
     }
 }

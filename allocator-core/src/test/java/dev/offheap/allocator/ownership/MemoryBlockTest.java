@@ -185,26 +185,35 @@ class MemoryBlockTest {
             blocks.allocate(32).close();
             blocks.allocate(32).move().close();
         }
+        allocateAndDrop(blocks); // positive control: this one must be reported in the same GC window
+        awaitReports(1);
         for (int i = 0; i < 5; i++) {
             System.gc();
             Thread.sleep(20);
         }
-        assertTrue(reports.isEmpty(), () -> "false reports: " + reports);
-        assertEquals(0, slab.snapshot().liveBlocks());
+        assertEquals(1, reports.size(), () -> "false reports: " + reports);
+        assertEquals(256, reports.getFirst().bytes(), "only the dropped block: " + reports);
+        assertEquals(1, slab.snapshot().liveBlocks(), "only the dropped block's memory is still held");
     }
 
     @Test
     void disabledLevelReportsNoUnreachableBlockButCountsThemAtClose() throws Exception {
         BlockAllocator blocks = blocks(LeakDetection.DISABLED);
         allocateAndDrop(blocks);
+        BlockAllocator watched = blocks(LeakDetection.PARANOID);
+        watched.allocate(512).segment().fill((byte) 2); // positive control: dropped in the same GC window
+        awaitReports(1);
         for (int i = 0; i < 5; i++) {
             System.gc();
             Thread.sleep(20);
         }
-        assertTrue(reports.isEmpty());
+        assertEquals(1, reports.size(), () -> "only the watched block: " + reports);
+        assertEquals(512, reports.getFirst().bytes());
+        assertEquals(LeakReport.Cause.UNREACHABLE, reports.getFirst().cause());
         blocks.close();
-        assertEquals(1, reports.size());
-        assertEquals(1, reports.get(0).blocks());
+        assertEquals(2, reports.size());
+        assertEquals(1, reports.get(1).blocks());
+        assertEquals(256, reports.get(1).bytes(), "the unwatched block is counted at close");
     }
 
     @Test

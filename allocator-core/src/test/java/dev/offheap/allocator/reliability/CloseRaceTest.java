@@ -1,0 +1,47 @@
+package dev.offheap.allocator.reliability;
+
+import dev.offheap.allocator.testing.ForkedJvm;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Close racing use, and regions closed under an allocator: each call finishes or throws
+ * {@link IllegalStateException}, never crashes the JVM. Each body runs in a forked JVM
+ * ({@link CloseRaceBodies}), so a crash fails its test with the child's exit code and hs_err header.
+ */
+@Timeout(180)
+class CloseRaceTest {
+
+    private static void runsClean(String body) {
+        ForkedJvm.Result r = ForkedJvm.run(CloseRaceBodies.class, body);
+        assertEquals(0, r.exitCode(), r::describe);
+        assertTrue(r.output().contains("ok"), r::describe);
+    }
+
+    @Test
+    void facadeCloseRacingAllocateWriteFreeOnAnotherThreadNeverCrashes() {
+        runsClean("facade-close-race");
+    }
+
+    @Test
+    void sharedBumpArenaCloseRacingTwoAllocatingThreadsNeverCrashes() {
+        runsClean("bump-close-race");
+    }
+
+    @Test
+    void aRegionClosedUnderABumpArenaMakesItThrowNamingTheRegion() {
+        runsClean("bump-region-closed");
+    }
+
+    @Disabled("owned by the slab rewrite: a checked slab block's segment has an Arena of its own, not bound to "
+            + "the span's scope, so a write through a MemoryBlock's segment after region close crashes the JVM in "
+            + "Unsafe_PutLong (issue 10, case 2)")
+    @Test
+    void aCheckedBlocksSegmentThrowsAfterItsRegionClosed() {
+        runsClean("checked-block-region-closed");
+    }
+}
