@@ -51,6 +51,13 @@ public final class HandleBlocks implements LongBlocks {
         return allocator.segment(block).address();
     }
 
+    /** Calls {@code OffHeap.trim()}. */
+    @Override
+    public boolean trim() {
+        allocator.trim();
+        return true;
+    }
+
     @Override
     public void free(long block) {
         allocator.free(block);
