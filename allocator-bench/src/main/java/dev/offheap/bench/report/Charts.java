@@ -104,18 +104,19 @@ public final class Charts {
 
     /** Adds the lines to the chart (already picked), styled; returns whether any has 2 points or more. */
     private static boolean addLines(XYChart chart, List<Line> lines) {
-        int lib = 0;
-        int peer = 0;
+        // One colour per peer (its phases differ by line style), in order of first appearance.
+        List<String> libraries = new ArrayList<>();
+        List<String> peers = new ArrayList<>();
         boolean drawable = false;
         for (Line line : lines) {
             XYSeries s = line.error() == null ? chart.addSeries(line.name(), line.x(), line.y())
                     : chart.addSeries(line.name(), line.x(), line.y(), line.error());
-            style(s, line.name(), lib, peer);
-            if (isLibrary(line.name())) {
-                lib++;
-            } else {
-                peer++;
+            List<String> seen = isLibrary(line.name()) ? libraries : peers;
+            if (!seen.contains(base(line.name()))) {
+                seen.add(base(line.name()));
             }
+            int index = seen.indexOf(base(line.name()));
+            style(s, line.name(), index, index);
             drawable |= line.x().size() >= 2;
         }
         return drawable;
@@ -182,7 +183,7 @@ public final class Charts {
     public record Distribution(String name, List<Double> percentiles, List<Double> values) {
     }
 
-    /** {@return the label of an x value 1/(1-p) on a percentile plot: 10 → 90%, 1000 → 99.9%} */
+    /** {@return the percentile an x value 1/(1-p) of a percentile plot stands for: 10 → 90%, 1000 → 99.9%} */
     static String percentileLabel(double x) {
         if (x <= 1.0001) {
             return "0%";
@@ -232,11 +233,14 @@ public final class Charts {
         if (lines.isEmpty()) {
             return false;
         }
-        XYChart chart = chart(title, "percentile (log scale of 1/(1-p))", unit + " per operation (log scale)");
+        // The x axis' own labels are 1/(1-p); the title says how they read. (XChart's custom tick
+        // labels switch a log axis to linear tick spacing, which never ends on a 1..10^6 range.)
+        XYChart chart = chart(title, "1/(1-p), log scale: 2 = " + percentileLabel(2) + ", 10 = " + percentileLabel(10)
+                + ", 100 = " + percentileLabel(100) + ", 1000 = " + percentileLabel(1000) + ", 10^4 = "
+                + percentileLabel(10_000) + ", 10^5 = " + percentileLabel(100_000), unit + " per operation (log scale)");
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setXAxisLogarithmicDecadeOnly(true);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(Charts::percentileLabel);
         if (lowestMedian < Double.MAX_VALUE) {
             // Start a little under the lowest median, not at 1: the medians' differences stay visible.
             chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(lowestMedian * 0.8) * 4) / 4));

@@ -53,12 +53,17 @@ final class ScalingSection {
                     .computeIfAbsent(r.variant(), v -> new TreeMap<>()).put(r.threads(), aggregateOpsPerMicro(r)));
             g.getValue().stream().filter(r -> !r.isLibrary()).forEach(r -> points
                     .computeIfAbsent(r.variant(), v -> new TreeMap<>()).put(r.threads(), aggregateOpsPerMicro(r)));
+            // A variant measured at one thread count only (the suite scales a subset) says nothing here.
+            points.values().removeIf(p -> p.size() < 2);
+            if (points.isEmpty()) {
+                continue;
+            }
             if (md.isEmpty()) {
                 md.append("## Thread scaling\n\n").append("Aggregate throughput over all threads (ops/µs, higher is ")
                         .append("better); the last column is the highest thread count's figure ÷ the lowest's. ")
                         .append("Cross-thread rows count threads, two per producer/consumer pair.\n\n");
             }
-            md.append("### ").append(g.getKey()).append("\n\n| variant |");
+            md.append("### Scaling: ").append(g.getKey()).append("\n\n| variant |");
             threads.forEach(t -> md.append(' ').append(t).append(t == 1 ? " thread |" : " threads |"));
             md.append(" scaling |\n|---|").append("---:|".repeat(threads.size() + 1)).append('\n');
             for (var p : points.entrySet()) {
