@@ -196,7 +196,7 @@ public final class SuiteMain {
         GcPauseMain.main(new String[] {"--out", dir, "--live-mib", full ? "2048" : smoke ? "32" : "512",
                 "--seconds", full ? "60" : smoke ? "2" : "15"});
         List<String> rss = new ArrayList<>(List.of("--out", out.resolve("rss.json").toString(),
-                "--live-mib", full ? "512" : smoke ? "16" : "128"));
+                "--live-mib", smoke ? "16" : "512")); // issue 12's fill: 512 MiB
         if (!full) {
             rss.addAll(List.of("--peers", String.join(",", RssAfterChurnMain.MAIN_PEERS)));
         }

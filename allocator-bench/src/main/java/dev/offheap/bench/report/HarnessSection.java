@@ -64,7 +64,11 @@ final class HarnessSection {
             }
             md.append('\n');
         }
-        return md.append("\n`n/a`: not exposed by this build of the library (`LibraryHooks` returns -1).\n\n").toString();
+        md.append('\n');
+        if (md.indexOf(" n/a |") >= 0) {
+            md.append("`n/a`: not exposed by this build of the library (`LibraryHooks` returns -1).\n\n");
+        }
+        return md.toString();
     }
 
     private static String charts(HarnessReport h, Path out) throws IOException {
