@@ -84,7 +84,9 @@ public final class SuiteMain {
         }
         List<Path> harness = new ArrayList<>();
         try (var files = Files.list(out)) {
-            files.filter(p -> p.getFileName().toString().startsWith(HarnessReport.FILE_PREFIX)).sorted()
+            // Only the JSON: the report's own charts are named harness-*.png.
+            files.filter(p -> p.getFileName().toString().startsWith(HarnessReport.FILE_PREFIX)
+                    && p.getFileName().toString().endsWith(".json")).sorted()
                     .forEach(harness::add);
         }
         Path rss = out.resolve("rss.json");

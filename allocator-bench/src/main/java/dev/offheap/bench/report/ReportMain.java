@@ -224,7 +224,7 @@ public final class ReportMain {
     /** The resident-memory-over-time chart (drawn into {@code out}) and a table of when each phase began. */
     static String timelineSection(List<RssTimeline> timelines, Path out) throws IOException {
         StringBuilder md = new StringBuilder("### Resident memory over time (RssAfterChurnMain, one JVM per peer)\n\n");
-        if (Charts.rssOverTime(timelines, "Resident memory over time: fill, churn, free 90 %, idle", out.resolve(RSS_OVER_TIME_PNG))) {
+        if (Charts.rssOverTime(timelines, "Resident memory over time: fill, churn, free 90 %, idle, trim", out.resolve(RSS_OVER_TIME_PNG))) {
             md.append("![resident memory over time](").append(RSS_OVER_TIME_PNG).append(")\n\n");
         }
         md.append("VmRSS sampled every ~100 ms; dashed lines mark the phases of `library:offheap` (first peer with phases). "
