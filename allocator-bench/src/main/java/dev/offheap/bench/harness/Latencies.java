@@ -43,7 +43,10 @@ public final class Latencies {
         return histogram.getMean();
     }
 
-    /** {@return how many latencies exceeded {@code nanos}} */
+    /**
+     * {@return how many latencies exceeded {@code nanos}, to the histogram's resolution: values
+     * within about 0.1 % below the bound may be counted too}
+     */
     public long countAbove(long nanos) {
         return histogram.getCountBetweenValues(nanos + 1, histogram.getHighestTrackableValue());
     }
