@@ -273,6 +273,9 @@ public final class Charts {
         }
         XYChart chart = chart(title, "threads", yTitle);
         chart.getStyler().setYAxisMin(0.0);
+        // Thread counts are whole: few ticks, no long fractions.
+        chart.getStyler().setXAxisDecimalPattern("#.#");
+        chart.getStyler().setXAxisTickMarkSpacingHint(120);
         addLines(chart, lines);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         return true;

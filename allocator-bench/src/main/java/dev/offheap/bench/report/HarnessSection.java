@@ -40,8 +40,17 @@ final class HarnessSection {
         return md.toString();
     }
 
-    /** Figures as a table: one row per metric, one column per peer (the library's first). */
+    /** A metric named {@code size.BYTES.WHAT}: one figure of one block size (the footprint harness). */
+    private static final java.util.regex.Pattern PER_SIZE = java.util.regex.Pattern.compile("size\\.(\\d+)\\.(.+)");
+
+    /**
+     * Figures as a table: one row per metric, one column per peer (the library's first); figures
+     * per block size ({@code size.BYTES.WHAT}) pivoted to one row per size, one column per figure.
+     */
     static String table(HarnessReport h) {
+        if (!h.figures().isEmpty() && h.figures().stream().allMatch(f -> PER_SIZE.matcher(f.metric()).matches())) {
+            return perSizeTable(h);
+        }
         List<String> peers = new ArrayList<>();
         h.figures().stream().map(HarnessReport.Figure::peer).filter(Charts::isLibrary).distinct().forEach(peers::add);
         h.figures().stream().map(HarnessReport.Figure::peer).filter(p -> !Charts.isLibrary(p)).distinct()
@@ -66,6 +75,41 @@ final class HarnessSection {
         }
         md.append('\n');
         if (md.indexOf(" n/a |") >= 0) {
+            md.append("`n/a`: not exposed by this build of the library (`LibraryHooks` returns -1).\n\n");
+        }
+        return md.toString();
+    }
+
+    private static String perSizeTable(HarnessReport h) {
+        Map<String, Map<String, HarnessReport.Figure>> bySize = new LinkedHashMap<>();
+        List<String> columns = new ArrayList<>();
+        for (HarnessReport.Figure f : h.figures()) {
+            var m = PER_SIZE.matcher(f.metric());
+            if (m.matches()) {
+                String key = f.peer() + ", " + m.group(1) + " B";
+                bySize.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(m.group(2), f);
+                if (!columns.contains(m.group(2))) {
+                    columns.add(m.group(2));
+                }
+            }
+        }
+        StringBuilder md = new StringBuilder("| peer, block size |");
+        columns.forEach(c -> md.append(' ').append(c).append(" |"));
+        md.append("\n|---|").append("---:|".repeat(columns.size())).append('\n');
+        boolean notExposed = false;
+        for (var row : bySize.entrySet()) {
+            md.append("| ").append(row.getKey()).append(" |");
+            for (String c : columns) {
+                HarnessReport.Figure f = row.getValue().get(c);
+                String cell = f == null ? "" : f.value() < 0 ? "n/a" : c.endsWith("/live")
+                        ? ReportMain.format(100 * f.value()) + " %" : ReportMain.format(f.value());
+                notExposed |= cell.equals("n/a");
+                md.append(' ').append(cell).append(" |");
+            }
+            md.append('\n');
+        }
+        md.append("\nRatios (`/live`) in percent of live bytes; sizes in bytes.\n\n");
+        if (notExposed) {
             md.append("`n/a`: not exposed by this build of the library (`LibraryHooks` returns -1).\n\n");
         }
         return md.toString();

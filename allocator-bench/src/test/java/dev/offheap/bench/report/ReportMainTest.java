@@ -382,6 +382,20 @@ class ReportMainTest {
     }
 
     @Test
+    void footprintTableHasOneRowPerBlockSize() throws Exception {
+        String footprint = table(report, "footprint");
+        String head = footprint.lines().filter(l -> l.startsWith("| peer, block size |")).findFirst().orElseThrow();
+        int heapColumn = Arrays.asList(cells(head)).indexOf("heap/live");
+        assertTrue(heapColumn > 0, head);
+        for (String size : List.of("16", "64", "1024", "16384", "262144")) {
+            String[] cells = cells(footprint.lines().filter(l -> l.startsWith("| library:offheap, " + size + " B |"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no row for " + size + " B")));
+            double x = figure("footprint", "library:offheap", "size." + size + ".heap/live");
+            assertEquals(ReportMain.format(100 * x) + " %", cells[heapColumn], size + " B");
+        }
+    }
+
+    @Test
     void chartsKeepTheLibraryAndAtMostSixSeries() {
         List<String> picked = Charts.pick(List.of("heap", "unsafe", "library:offheap", "directByteBuffer",
                 "nettyAdaptive", "malloc", "arenaPerBlock", "jemalloc", "nettyPooled", "libraryHandleOnly:offheap"));
@@ -401,7 +415,7 @@ class ReportMainTest {
         for (String name : List.of("FixedSizeBenchmark-avgt-t1.png", "FixedSizeBenchmark-avgt-t1-bump.png",
                 "FixedSizeTailBenchmark-sample-size=64.png", "FixedSizeTailBenchmark-sample-size=1024.png",
                 "harness-growth-percentiles.png", "harness-gc-pauses-gc.pause.ms.png",
-                "harness-gc-pauses-heap.used.mib.png")) {
+                "harness-gc-pauses-heap.used.mib.png", "scaling-FixedSizeBenchmark-avgt-size=64.png")) {
             Path chart = out.resolve(name);
             assertTrue(Files.size(chart) > 1000, name);
             try (InputStream in = Files.newInputStream(chart)) {
