@@ -1,5 +1,7 @@
 package dev.offheap.bench;
 
+import dev.offheap.allocator.facade.OffHeap;
+import dev.offheap.bench.peers.MallocBlocks;
 import dev.offheap.bench.state.Peers;
 import io.netty.buffer.ByteBuf;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -38,7 +40,31 @@ public class FixedSizeBenchmark {
     @Param({"16", "64", "1024", "16384", "262144"})
     public long size;
 
-    /** This library through {@code HandleAllocator} (slab, free list: see {@code LibraryAllocators}). */
+    /**
+     * This library's {@code OffHeap}, handle only: allocate and free, no access (issue 11's first
+     * target, against {@link #mallocHandleOnly}).
+     */
+    @Benchmark
+    public long libraryHandleOnly(Peers.Library p) {
+        OffHeap memory = p.blocks.allocator();
+        long handle = memory.allocate(size);
+        memory.free(handle);
+        return handle;
+    }
+
+    /** malloc and free through FFM downcalls, no access: the peer of {@link #libraryHandleOnly}. */
+    @Benchmark
+    public long mallocHandleOnly() {
+        long address = MallocBlocks.malloc(size);
+        MallocBlocks.freeAddress(address);
+        return address;
+    }
+
+    /**
+     * This library's {@code OffHeap}: allocate, write the first and last byte through the validated
+     * access path ({@code LibraryHooks.writeFirstLast}), free. Against {@link #malloc}, which writes
+     * through its raw address (issue 11's second target).
+     */
     @Benchmark
     public long library(Peers.Library p) {
         long block = p.blocks.allocate(size);

@@ -17,15 +17,21 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * A small port of mimalloc-bench's larson (server churn): each of two threads keeps
- * {@value #SLOTS} live blocks of random sizes (16 B to 1 KiB, log-uniform) and, per operation,
- * frees a random one and allocates a new block in its place. The live set stays constant while
- * blocks of mixed sizes come and go in random order, as in a server's per-connection buffers.
- * Not ported: larson's handing of whole slot arrays to new threads every round (cross-thread frees
- * are {@link CrossThreadBenchmark}'s job). The first call of a thread fills its slots (during
- * warmup); blocks still live at the end of the trial are not freed (the fork exits).
+ * A port of mimalloc-bench's larson (server churn with thread migration): slot tables of
+ * {@value #SLOTS} live blocks of random sizes (8 B to 1000 B, log-uniform, fixed seeds) are worked
+ * on by two threads; per operation a thread frees a random slot of the table it holds and
+ * allocates a new block in its place. Every {@value #ROUND} operations it hands its table over, by
+ * swapping it with one of {@value #EXCHANGE_SLOTS} tables parked in a shared exchange (one atomic
+ * {@code getAndSet}), so a table's blocks are freed by threads other than the one that allocated
+ * them, as in larson, where each round's slot arrays pass to new threads. The live set stays
+ * constant ({@value #SLOTS} × (2 + {@value #EXCHANGE_SLOTS}) blocks) while blocks of mixed sizes
+ * come and go in random order. A table is filled by the first thread to hold it (during warmup);
+ * blocks still live at the end of the trial are not freed (the fork exits).
+ *
+ * <p>Only thread-safe peers whose blocks may be freed by any thread take part.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -34,107 +40,136 @@ import java.util.concurrent.atomic.AtomicLong;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dio.netty.leakDetection.level=disabled",
         "-Xms512m", "-Xmx512m"})
 @Threads(2)
-@State(Scope.Thread)
 public class LarsonBenchmark {
-    /** Live blocks per thread. */
+    /** Live blocks per slot table. */
     public static final int SLOTS = 1000;
-    /** Pre-drawn slot indexes per thread: a power of two. */
+    /** Operations a thread runs on a table before handing it over. */
+    public static final int ROUND = 1000;
+    /** Tables parked in the exchange, besides the one each thread holds. */
+    public static final int EXCHANGE_SLOTS = 4;
+    /** Smallest block size, bytes (larson's default range is 8 to 1000). */
+    public static final long MIN_BYTES = 8;
+    /** Largest block size, bytes. */
+    public static final long MAX_BYTES = 1000;
     private static final int PICKS = 1 << 14;
-    private static final AtomicLong THREAD_SEEDS = new AtomicLong(0x5EED_0004L);
 
-    private final SizeTable sizes;
-    private final int[] picks = new int[PICKS];
-    private int cursor;
-    private final long[] longSlots = new long[SLOTS];
-    private final Object[] objectSlots = new Object[SLOTS];
-    private boolean filled;
+    /** One table of live blocks with its own size and slot sequences; held by one thread at a time. */
+    static final class SlotTable {
+        final SizeTable sizes;
+        final int[] picks = new int[PICKS];
+        final long[] longSlots = new long[SLOTS];
+        final Object[] objectSlots = new Object[SLOTS];
+        int cursor;
+        boolean filled;
 
-    public LarsonBenchmark() {
-        long seed = THREAD_SEEDS.getAndIncrement(); // thread 0 and thread 1 get the same seeds every run
-        sizes = new SizeTable(16, 1024, seed);
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = 0; i < PICKS; i++) {
-            picks[i] = random.nextInt(SLOTS);
-        }
-    }
-
-    private int nextSlot() {
-        int slot = picks[cursor];
-        cursor = (cursor + 1) & (PICKS - 1);
-        return slot;
-    }
-
-    private long churn(LongBlocks blocks) {
-        if (!filled) {
-            for (int i = 0; i < SLOTS; i++) {
-                longSlots[i] = blocks.allocate(sizes.next());
+        SlotTable(long seed) {
+            sizes = new SizeTable(MIN_BYTES, MAX_BYTES, seed);
+            SplittableRandom random = new SplittableRandom(seed);
+            for (int i = 0; i < PICKS; i++) {
+                picks[i] = random.nextInt(SLOTS);
             }
-            filled = true;
         }
-        int slot = nextSlot();
-        blocks.free(longSlots[slot]);
-        long block = blocks.allocate(sizes.next());
-        longSlots[slot] = block;
+
+        int nextSlot() {
+            int slot = picks[cursor];
+            cursor = (cursor + 1) & (PICKS - 1);
+            return slot;
+        }
+    }
+
+    /** The tables parked between holders; the same seeds every run. */
+    @State(Scope.Benchmark)
+    public static class Exchange {
+        final AtomicReferenceArray<SlotTable> parked = new AtomicReferenceArray<>(EXCHANGE_SLOTS);
+        final AtomicLong seeds = new AtomicLong(0x5EED_0004L);
+
+        public Exchange() {
+            for (int i = 0; i < EXCHANGE_SLOTS; i++) {
+                parked.set(i, new SlotTable(seeds.getAndIncrement()));
+            }
+        }
+    }
+
+    /** What one thread holds: a table, how long it has held it, and where it parks it next. */
+    @State(Scope.Thread)
+    public static class Holder {
+        SlotTable table;
+        int ops;
+        int nextPark;
+
+        SlotTable table(Exchange exchange) {
+            if (table == null) {
+                table = new SlotTable(exchange.seeds.getAndIncrement());
+                nextPark = (int) (Thread.currentThread().threadId() % EXCHANGE_SLOTS);
+            }
+            if (++ops == ROUND) {
+                ops = 0;
+                // Atomic swap: the table goes to whoever takes that slot next; never held by two threads.
+                table = exchange.parked.getAndSet(nextPark, table);
+                nextPark = (nextPark + 1) % EXCHANGE_SLOTS;
+            }
+            return table;
+        }
+    }
+
+    private static long churn(Exchange exchange, Holder holder, LongBlocks blocks) {
+        SlotTable t = holder.table(exchange);
+        if (!t.filled) {
+            for (int i = 0; i < SLOTS; i++) {
+                t.longSlots[i] = blocks.allocate(t.sizes.next());
+            }
+            t.filled = true;
+        }
+        int slot = t.nextSlot();
+        blocks.free(t.longSlots[slot]);
+        long block = blocks.allocate(t.sizes.next());
+        t.longSlots[slot] = block;
         return block;
     }
 
     @SuppressWarnings("unchecked")
-    private <B> Object churn(ObjectBlocks<B> blocks) {
-        if (!filled) {
+    private static <B> Object churn(Exchange exchange, Holder holder, ObjectBlocks<B> blocks) {
+        SlotTable t = holder.table(exchange);
+        if (!t.filled) {
             for (int i = 0; i < SLOTS; i++) {
-                objectSlots[i] = blocks.allocate(sizes.next());
+                t.objectSlots[i] = blocks.allocate(t.sizes.next());
             }
-            filled = true;
+            t.filled = true;
         }
-        int slot = nextSlot();
-        blocks.free((B) objectSlots[slot]);
-        Object block = blocks.allocate(sizes.next());
-        objectSlots[slot] = block;
+        int slot = t.nextSlot();
+        blocks.free((B) t.objectSlots[slot]);
+        Object block = blocks.allocate(t.sizes.next());
+        t.objectSlots[slot] = block;
         return block;
     }
 
     @Benchmark
-    public long library(Peers.Library p) {
-        return churn(p.blocks);
+    public long library(Exchange e, Holder h, Peers.Library p) {
+        return churn(e, h, p.blocks);
     }
 
     @Benchmark
-    public long malloc(Peers.Malloc p) {
-        return churn(p.blocks);
+    public long malloc(Exchange e, Holder h, Peers.Malloc p) {
+        return churn(e, h, p.blocks);
     }
 
     @Benchmark
-    public long jemalloc(Peers.Jemalloc p) {
-        return churn(p.blocks);
+    public long jemalloc(Exchange e, Holder h, Peers.Jemalloc p) {
+        return churn(e, h, p.blocks);
     }
 
     @Benchmark
-    public long unsafe(Peers.Unsafe p) {
-        return churn(p.blocks);
+    public Object nettyPooled(Exchange e, Holder h, Peers.NettyPooled p) {
+        return churn(e, h, p.blocks);
     }
 
     @Benchmark
-    public Object arenaPerBlock(Peers.ConfinedArenaPerBlock p) {
-        return churn(p.blocks);
+    public Object nettyAdaptive(Exchange e, Holder h, Peers.NettyAdaptive p) {
+        return churn(e, h, p.blocks);
     }
 
     @Benchmark
-    public Object directByteBuffer(Peers.DirectByteBuffer p) {
-        return churn(p.blocks);
-    }
-
-    @Benchmark
-    public Object nettyPooled(Peers.NettyPooled p) {
-        return churn(p.blocks);
-    }
-
-    @Benchmark
-    public Object nettyAdaptive(Peers.NettyAdaptive p) {
-        return churn(p.blocks);
-    }
-
-    @Benchmark
-    public Object heap(Peers.Heap p) {
-        return churn(p.blocks);
+    public Object heap(Exchange e, Holder h, Peers.Heap p) {
+        return churn(e, h, p.blocks);
     }
 }

@@ -1,26 +1,28 @@
 package dev.offheap.bench.library;
 
-import dev.offheap.allocator.HandleAllocator;
+import dev.offheap.allocator.facade.OffHeap;
 import dev.offheap.bench.peers.LongBlocks;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /**
- * This library's variant of every workload: a {@link HandleAllocator} seen only through its
- * interface. A block is its {@code long} handle; its bytes are written through
- * {@link HandleAllocator#segment}, as a user would.
+ * This library's variant of every workload: an {@link OffHeap} through its public API. A block is
+ * its {@code long} handle; its bytes are written through the validated access path
+ * ({@link LibraryHooks#writeFirstLast}), as a user would.
  *
  * <p>Thread-safety is the wrapped allocator's.
  */
 public final class HandleBlocks implements LongBlocks {
-    private final HandleAllocator allocator;
+    private final OffHeap allocator;
 
     /**
      * @param allocator the allocator, owned by this object from now on
      */
-    public HandleBlocks(HandleAllocator allocator) {
+    public HandleBlocks(OffHeap allocator) {
         this.allocator = allocator;
+    }
+
+    /** {@return the wrapped allocator, for workloads that call it directly (handle-only variants)} */
+    public OffHeap allocator() {
+        return allocator;
     }
 
     /**
@@ -37,11 +39,9 @@ public final class HandleBlocks implements LongBlocks {
     @Override
     public long allocate(long byteSize) {
         long handle = allocator.allocate(byteSize);
-        // Written through the segment, bounds-checked, as a user would; the segment may be longer
-        // than asked (a size class), so the last byte asked for is written, as every peer does.
-        MemorySegment block = allocator.segment(handle);
-        block.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
-        block.set(ValueLayout.JAVA_BYTE, byteSize - 1, (byte) 1);
+        // The block may be longer than asked (a size class): the last byte asked for is written,
+        // as every peer does.
+        LibraryHooks.writeFirstLast(allocator, handle, byteSize);
         return handle;
     }
 
@@ -49,6 +49,13 @@ public final class HandleBlocks implements LongBlocks {
     @Override
     public long address(long block) {
         return allocator.segment(block).address();
+    }
+
+    /** Calls {@code OffHeap.trim()}. */
+    @Override
+    public boolean trim() {
+        allocator.trim();
+        return true;
     }
 
     @Override

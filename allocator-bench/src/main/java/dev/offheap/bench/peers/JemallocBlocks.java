@@ -34,6 +34,16 @@ public final class JemallocBlocks implements LongBlocks {
         return address;
     }
 
+    /** Purges every arena ({@code mallctl("arena.<MALLCTL_ARENAS_ALL>.purge")}). */
+    @Override
+    public boolean trim() {
+        int error = JEmalloc.je_mallctl("arena." + JEmalloc.MALLCTL_ARENAS_ALL + ".purge", null, null, null);
+        if (error != 0) {
+            throw new IllegalStateException("je_mallctl arena purge failed: error=" + error);
+        }
+        return true;
+    }
+
     @Override
     public void free(long block) {
         JEmalloc.nje_free(block);

@@ -38,6 +38,16 @@ public interface LongBlocks extends AutoCloseable {
         return block;
     }
 
+    /**
+     * Gives memory that holds no live block back to the OS, as this peer's users can ask it to
+     * ({@code trim()}, {@code malloc_trim}, a jemalloc purge); the default does nothing.
+     *
+     * @return whether the peer has such a call (and it ran)
+     */
+    default boolean trim() {
+        return false;
+    }
+
     /** Releases what the peer holds; blocks still live are lost. Idempotent. */
     @Override
     void close();

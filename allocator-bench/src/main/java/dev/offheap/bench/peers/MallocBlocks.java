@@ -18,6 +18,8 @@ import java.lang.invoke.MethodHandle;
 public final class MallocBlocks implements LongBlocks {
     private static final MethodHandle MALLOC;
     private static final MethodHandle FREE;
+    /** glibc's {@code malloc_trim}; null where the C library has none (musl, macOS). */
+    private static final MethodHandle MALLOC_TRIM;
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -25,6 +27,9 @@ public final class MallocBlocks implements LongBlocks {
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
         FREE = linker.downcallHandle(find(linker, "free"),
                 FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG));
+        MALLOC_TRIM = linker.defaultLookup().find("malloc_trim")
+                .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)))
+                .orElse(null);
     }
 
     private static MemorySegment find(Linker linker, String name) {
@@ -70,6 +75,20 @@ public final class MallocBlocks implements LongBlocks {
         long address = malloc(byteSize);
         RawMemory.touch(address, byteSize);
         return address;
+    }
+
+    /** Calls glibc's {@code malloc_trim(0)}: gives back free memory at the top of the heap and inside it. */
+    @Override
+    public boolean trim() {
+        if (MALLOC_TRIM == null) {
+            return false;
+        }
+        try {
+            int released = (int) MALLOC_TRIM.invokeExact(0L);
+            return released >= 0; // 1 if memory was released, 0 if none could be
+        } catch (Throwable t) {
+            throw new IllegalStateException("malloc_trim downcall failed", t);
+        }
     }
 
     @Override

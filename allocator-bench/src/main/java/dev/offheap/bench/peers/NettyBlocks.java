@@ -43,6 +43,12 @@ public final class NettyBlocks implements ObjectBlocks<ByteBuf> {
         return block;
     }
 
+    /** Trims the calling thread's cache of a pooled allocator (Netty has no call that frees its chunks). */
+    @Override
+    public boolean trim() {
+        return allocator instanceof PooledByteBufAllocator pooled && pooled.trimCurrentThreadCache();
+    }
+
     @Override
     public void free(ByteBuf block) {
         block.release();

@@ -28,6 +28,16 @@ public interface ObjectBlocks<B> extends AutoCloseable {
      */
     void free(B block);
 
+    /**
+     * Gives memory that holds no live block back to the OS, as this peer's users can ask it to
+     * ({@code trim()}, {@code malloc_trim}, a jemalloc purge); the default does nothing.
+     *
+     * @return whether the peer has such a call (and it ran)
+     */
+    default boolean trim() {
+        return false;
+    }
+
     /** Releases what the peer holds; blocks still live are lost. Idempotent. */
     @Override
     default void close() {

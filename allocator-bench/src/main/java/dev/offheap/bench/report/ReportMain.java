@@ -1,6 +1,7 @@
 package dev.offheap.bench.report;
 
 import com.google.gson.Gson;
+import dev.offheap.bench.harness.HarnessReport;
 import dev.offheap.bench.rss.RssAfterChurnMain;
 import dev.offheap.bench.rss.RssTimeline;
 
@@ -22,8 +23,9 @@ import java.util.Optional;
  * with score ± error, {@code -prof gc} bytes per operation and the ratio of each of this library's
  * variants to each row; the targets of DESIGN.md checked against the figures; the charts as PNG.
  *
- * <p>Usage: {@code ReportMain --jmh FILE [--jmh FILE ...] [--rss FILE] [--out DIR] [--mode quick|full]
- * [--note TEXT]} (the note is printed under the header: where and how the figures were taken).
+ * <p>Usage: {@code ReportMain --jmh FILE [--jmh FILE ...] [--rss FILE] [--harness FILE ...] [--out DIR]
+ * [--mode quick|full] [--note TEXT]} (the note is printed under the header: where and how the
+ * figures were taken; harness files are the {@code harness-*.json} the suite's harnesses write).
  * Single-threaded.
  */
 public final class ReportMain {
@@ -36,6 +38,7 @@ public final class ReportMain {
     public static void main(String[] args) throws IOException {
         List<Path> jmh = new ArrayList<>();
         Path rss = null;
+        List<Path> harness = new ArrayList<>();
         Path out = Path.of("docs/bench");
         String mode = "quick";
         String note = null;
@@ -43,6 +46,7 @@ public final class ReportMain {
             switch (args[i]) {
                 case "--jmh" -> jmh.add(Path.of(args[++i]));
                 case "--rss" -> rss = Path.of(args[++i]);
+                case "--harness" -> harness.add(Path.of(args[++i]));
                 case "--out" -> out = Path.of(args[++i]);
                 case "--mode" -> mode = args[++i];
                 case "--note" -> note = args[++i];
@@ -52,7 +56,7 @@ public final class ReportMain {
         if (jmh.isEmpty()) {
             throw new IllegalArgumentException("missing argument: --jmh FILE");
         }
-        Path report = write(jmh, rss, out, mode, note);
+        Path report = write(jmh, rss, harness, out, mode, note);
         System.out.println("wrote " + report.toAbsolutePath());
     }
 
@@ -82,7 +86,30 @@ public final class ReportMain {
      * @throws IOException if a file cannot be read or written
      */
     public static Path write(List<Path> jmh, Path rss, Path out, String mode, String note) throws IOException {
+        return write(jmh, rss, List.of(), out, mode, note);
+    }
+
+    /**
+     * Writes the report and its charts, with the harnesses' results and a note under the header.
+     *
+     * @param jmh     JMH's JSON results, read in order into one set of rows
+     * @param rss     the fragmentation scenario's rows, or null / a missing file to leave them out
+     * @param harness the harnesses' {@code harness-*.json} files (missing files are left out)
+     * @param out     the directory to write into (made if missing)
+     * @param mode    "quick" or "full", for the header
+     * @param note    a paragraph on the conditions of the run, or null
+     * @return the path of {@code REPORT.md}
+     * @throws IOException if a file cannot be read or written
+     */
+    public static Path write(List<Path> jmh, Path rss, List<Path> harness, Path out, String mode, String note)
+            throws IOException {
         Files.createDirectories(out);
+        List<HarnessReport> harnessReports = new ArrayList<>();
+        for (Path file : harness) {
+            if (Files.exists(file)) {
+                harnessReports.add(HarnessReport.fromJson(Files.readString(file)));
+            }
+        }
         List<BenchmarkResult> rows = new ArrayList<>();
         for (Path file : jmh) {
             rows.addAll(JmhJson.read(file));
@@ -121,13 +148,18 @@ public final class ReportMain {
         for (BenchmarkResult r : rows) {
             tables.computeIfAbsent(r.tableKey(), k -> new ArrayList<>()).add(r);
         }
-        md.append(Targets.section(rows, rssRows)).append('\n');
+        md.append(Targets.section(rows, rssRows, harnessReports)).append('\n');
 
         md.append("## Charts\n\n");
+        md.append("This library's series are the thick warm lines; at most ").append(Charts.MAX_SERIES)
+                .append(" series a chart (the tables below have every variant). Error bars are JMH's 99.9 % ")
+                .append("confidence interval (meaningful in full mode: 2 forks, 5 iterations).\n\n");
         Map<String, List<BenchmarkResult>> bySizeCharts = new LinkedHashMap<>();
         for (BenchmarkResult r : rows) {
             if (r.params().containsKey("size") && !r.mode().equals("sample")) {
-                bySizeCharts.computeIfAbsent(r.workload() + "-" + r.mode() + "-t" + r.threads(),
+                // Bump-style variants (no free per block) get a chart of their own, beside their peers.
+                String group = BUMP_STYLE.contains(r.variant().replaceAll(":.*", "")) ? "-bump" : "";
+                bySizeCharts.computeIfAbsent(r.workload() + "-" + r.mode() + "-t" + r.threads() + group,
                         k -> new ArrayList<>()).add(r);
             }
         }
@@ -135,7 +167,8 @@ public final class ReportMain {
             String name = e.getKey() + ".png";
             BenchmarkResult first = e.getValue().get(0);
             String title = first.workload() + ": " + first.unit() + " by block size"
-                    + (first.threads() > 1 ? " (" + first.threads() + " threads)" : "");
+                    + (first.threads() > 1 ? " (" + first.threads() + " threads)" : "")
+                    + (e.getKey().endsWith("-bump") ? ", bump-style allocators" : "");
             if (Charts.timeBySize(e.getValue(), title, out.resolve(name))) {
                 md.append("![").append(title).append("](").append(name).append(")\n\n");
             }
@@ -145,11 +178,13 @@ public final class ReportMain {
                 continue;
             }
             String name = fileName(e.getKey()) + ".png";
-            String title = "p50 / p99 / p99.9: " + e.getKey();
-            if (Charts.percentiles(e.getValue(), title, out.resolve(name))) {
+            String title = "latency by percentile: " + e.getKey();
+            if (Charts.percentilePlot(distributions(e.getValue()), title, "ns", out.resolve(name))) {
                 md.append("![").append(title).append("](").append(name).append(")\n\n");
             }
         }
+        md.append(ScalingSection.section(rows, out));
+        md.append(HarnessSection.section(harnessReports, out));
 
         md.append("## Tables\n\n");
         for (var e : tables.entrySet()) {
@@ -168,22 +203,37 @@ public final class ReportMain {
         return report;
     }
 
+    /** Variants that free nothing per block (they rewind or close a window): charted apart. */
+    static final List<String> BUMP_STYLE = List.of("libraryBump", "libraryBumpSegment", "slicingAllocator",
+            "longLivedArena");
+
+    /** The SampleTime percentiles of each row, as distributions for a percentile plot. */
+    static List<Charts.Distribution> distributions(List<BenchmarkResult> rows) {
+        List<Charts.Distribution> d = new ArrayList<>();
+        for (BenchmarkResult r : rows) {
+            java.util.TreeMap<Double, Double> sorted = new java.util.TreeMap<>();
+            r.percentiles().forEach((p, v) -> sorted.put(Double.parseDouble(p), v));
+            d.add(new Charts.Distribution(r.variant(), new ArrayList<>(sorted.keySet()), new ArrayList<>(sorted.values())));
+        }
+        return d;
+    }
+
     /** The file name of the resident-memory-over-time chart. */
     static final String RSS_OVER_TIME_PNG = "rss-over-time.png";
 
     /** The resident-memory-over-time chart (drawn into {@code out}) and a table of when each phase began. */
     static String timelineSection(List<RssTimeline> timelines, Path out) throws IOException {
         StringBuilder md = new StringBuilder("### Resident memory over time (RssAfterChurnMain, one JVM per peer)\n\n");
-        if (Charts.rssOverTime(timelines, "Resident memory over time: fill, churn, free 90 %, idle", out.resolve(RSS_OVER_TIME_PNG))) {
+        if (Charts.rssOverTime(timelines, "Resident memory over time: fill, churn, free 90 %, idle, trim", out.resolve(RSS_OVER_TIME_PNG))) {
             md.append("![resident memory over time](").append(RSS_OVER_TIME_PNG).append(")\n\n");
         }
         md.append("VmRSS sampled every ~100 ms; dashed lines mark the phases of `library:offheap` (first peer with phases). "
                 + "Phase starts (s) and resident MiB at the start of idle and at the last sample:\n\n");
-        md.append("| peer | fill | churn | free-most | idle | end | MiB at idle start | MiB at end |\n");
-        md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        md.append("| peer | fill | churn | free-most | idle | trim | end | MiB at idle start | MiB at end |\n");
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (RssTimeline t : timelines) {
             md.append("| ").append(t.peer());
-            for (String phase : List.of("fill", "churn", "free-most", "idle")) {
+            for (String phase : List.of("fill", "churn", "free-most", "idle", "trim")) {
                 md.append(" | ").append(t.phases().stream().filter(p -> p.name().equals(phase)).findFirst()
                         .map(p -> format(p.startMillis() / 1000.0)).orElse("–"));
             }
@@ -256,19 +306,23 @@ public final class ReportMain {
 
     static String rssTable(List<RssAfterChurnMain.Row> rows) {
         StringBuilder md = new StringBuilder("### Resident memory after churn (RssAfterChurnMain, one JVM per peer)\n\n");
-        md.append("| peer | live MiB | RSS before MiB | after churn MiB | after idle MiB | added RSS ÷ live |\n");
-        md.append("|---|---:|---:|---:|---:|---:|\n");
+        md.append("| peer | live MiB | RSS before MiB | after churn MiB | after idle MiB | after trim MiB "
+                + "| added RSS ÷ live, idle | added RSS ÷ live, trim |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RssAfterChurnMain.Row r : rows) {
             if (r.error() != null) {
                 md.append("| ").append(r.peer()).append(" | unavailable: ").append(r.error().replace('|', '/'))
-                        .append(" | | | | |\n");
+                        .append(" | | | | | | |\n");
                 continue;
             }
             md.append("| ").append(r.peer()).append(" | ").append(format(r.liveBytes() / 1048576.0))
                     .append(" | ").append(format(r.rssBefore() / 1048576.0))
                     .append(" | ").append(format(r.rssAfterChurn() / 1048576.0))
                     .append(" | ").append(format(r.rssAfterIdle() / 1048576.0))
-                    .append(" | ").append(format(r.addedPerLiveByte())).append(" |\n");
+                    .append(" | ").append(r.rssAfterTrim() == 0 ? "n/a" : format(r.rssAfterTrim() / 1048576.0)
+                            + (r.trimmed() ? "" : " (no trim call)"))
+                    .append(" | ").append(format(r.addedPerLiveByte()))
+                    .append(" | ").append(format(r.addedAfterTrimPerLiveByte())).append(" |\n");
         }
         return md.append("\nThe `control` row runs the same loop with no memory behind the blocks: its growth is ")
                 .append("the JVM's own (JIT, bookkeeping) and is part of every other row too.\n\n").toString();

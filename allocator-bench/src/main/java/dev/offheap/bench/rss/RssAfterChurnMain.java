@@ -2,6 +2,8 @@ package dev.offheap.bench.rss;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.offheap.allocator.facade.OffHeap;
+import dev.offheap.allocator.region.Region;
 import dev.offheap.bench.SizeTable;
 import dev.offheap.bench.library.HandleBlocks;
 import dev.offheap.bench.library.LibraryAllocators;
@@ -26,19 +28,26 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The fragmentation scenario: resident memory of the whole process per live byte after churn, for
- * this library and each peer, each in a JVM of its own (so one allocator's retained memory does not
- * count against another). In each child: note the process's RSS ({@code VmRSS} of
- * {@code /proc/self/status}); fill a live set of random sizes (16 B – 64 KiB, fixed seed) up to
+ * The fragmentation scenario (issue 12): resident memory of the whole process per live byte after
+ * churn, for this library on its defaults (decay included: nothing is tuned for the scenario) and
+ * each peer, each in a JVM of its own (so one allocator's retained memory does not count against
+ * another). In each child: note the process's RSS ({@code VmRSS} of {@code /proc/self/status});
+ * fill a live set of random sizes (16 B – 16 KiB, log-uniform, fixed seed) up to
  * {@code --live-mib}; churn it (free a random block, allocate a new one) four times over; free nine
- * blocks in ten, in random order; note RSS; idle {@code --idle-ms} (the library's decay gives
- * memory back then; the GC runs once for the peers freed by it); note RSS again. Prints a table and
- * writes the rows as JSON for the report. Each child also samples its RSS every
- * {@value RssSampler#PERIOD_MS} ms through the four phases (fill, churn, free-most, idle); the
- * series go to {@value #TIMELINE_FILE} beside the rows, for the report's resident-memory-over-time chart.
+ * blocks in ten, in random order; note RSS; idle {@code --idle-ms} (default: the library's default
+ * decay plus {@value #IDLE_MARGIN_MS} ms, so the decay shows; the GC runs once for the peers freed
+ * by it); note RSS; then ask the peer to give memory back where it has a call for that
+ * ({@code trim()}, glibc's {@code malloc_trim(0)}, a jemalloc purge of every arena, Netty's
+ * {@code trimCurrentThreadCache()}), wait {@value #AFTER_TRIM_MS} ms, note RSS again. The figures
+ * are resident bytes the run added (RSS minus RSS before the fill) ÷ live bytes, after idle and
+ * after trim. Prints a table and writes the rows as JSON for the report. Each child also samples
+ * its RSS every {@value RssSampler#PERIOD_MS} ms through the phases (fill, churn, free-most, idle,
+ * trim); the series go to {@value #TIMELINE_FILE} beside the rows, for the report's
+ * resident-memory-over-time chart.
  *
- * <p>Usage: {@code RssAfterChurnMain [--out docs/bench/rss.json] [--live-mib 64] [--idle-ms 2000]};
- * {@code --peer NAME} runs one child's measurement and prints one JSON row. Single-threaded.
+ * <p>Usage: {@code RssAfterChurnMain [--out docs/bench/rss.json] [--live-mib 512] [--idle-ms MS]
+ * [--peers a,b,...]}; {@code --peer NAME} runs one child's measurement and prints one JSON row.
+ * Single-threaded.
  */
 public final class RssAfterChurnMain {
     /** The file the series of every child go to, in the directory of {@code --out}. */
@@ -49,12 +58,34 @@ public final class RssAfterChurnMain {
     /** The child's series, taken when idle ends (before the kept blocks are freed and the allocator closed). */
     private static RssTimeline timeline;
 
-    /** One measurement; bytes throughout. */
+    private static final String LIBRARY = "library:" + LibraryAllocators.NAMES.get(0);
+    /** Smallest block of the scenario, bytes. */
+    static final long MIN_BYTES = 16;
+    /** Largest block of the scenario, bytes (issue 12's churn: 16 B to 16 KiB). */
+    static final long MAX_BYTES = 16 << 10;
+    /** Idle beyond the library's default decay, so the decay's effect is in the figure. */
+    static final long IDLE_MARGIN_MS = 5_000;
+    /** Wait after the trim call before the last reading. */
+    static final long AFTER_TRIM_MS = 1_000;
+    /** The peers of issue 12's table, run when {@code --peers} is not given in quick mode. */
+    public static final List<String> MAIN_PEERS = List.of(LIBRARY, "control", "malloc", "jemalloc", "nettyPooled");
+
+    /**
+     * One measurement; bytes throughout.
+     *
+     * @param rssAfterTrim resident bytes after the trim call; 0 in rows written before it was measured
+     * @param trimmed      whether the peer has a trim call (false: the trim reading is a second idle one)
+     */
     public record Row(String peer, long liveBytes, long rssBefore, long rssAfterChurn, long rssAfterIdle,
-                      String error) {
+                      long rssAfterTrim, boolean trimmed, String error) {
         /** {@return resident bytes the allocation added, after idle, per live byte} */
         public double addedPerLiveByte() {
             return (double) (rssAfterIdle - rssBefore) / liveBytes;
+        }
+
+        /** {@return resident bytes the allocation added, after the trim call, per live byte; NaN if not measured} */
+        public double addedAfterTrimPerLiveByte() {
+            return rssAfterTrim == 0 ? Double.NaN : (double) (rssAfterTrim - rssBefore) / liveBytes;
         }
     }
 
@@ -75,14 +106,16 @@ public final class RssAfterChurnMain {
     public static void main(String[] args) throws Exception {
         String out = "docs/bench/rss.json";
         String peer = null;
-        long liveMib = 64;
-        long idleMs = 2000;
+        long liveMib = 512;
+        long idleMs = Region.DEFAULT_DECAY.toMillis() + IDLE_MARGIN_MS;
+        List<String> peers = peers();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> out = args[++i];
                 case "--peer" -> peer = args[++i];
                 case "--live-mib" -> liveMib = Long.parseLong(args[++i]);
                 case "--idle-ms" -> idleMs = Long.parseLong(args[++i]);
+                case "--peers" -> peers = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument: arg=" + args[i]);
             }
         }
@@ -98,17 +131,18 @@ public final class RssAfterChurnMain {
         }
         List<Row> rows = new ArrayList<>();
         List<RssTimeline> timelines = new ArrayList<>();
-        for (String name : peers()) {
+        for (String name : peers) {
             rows.add(runChild(name, liveMib, idleMs, timelines));
         }
-        System.out.printf("%-20s %12s %12s %12s %12s %10s%n", "peer", "live MiB", "RSS before", "after churn",
-                "after idle", "added/live");
+        System.out.printf("%-20s %10s %10s %12s %11s %11s %10s %10s%n", "peer", "live MiB", "RSS before",
+                "after churn", "after idle", "after trim", "idle/live", "trim/live");
         for (Row r : rows) {
             if (r.error() != null) {
                 System.out.printf("%-20s unavailable: %s%n", r.peer(), r.error());
             } else {
-                System.out.printf("%-20s %12.1f %12.1f %12.1f %12.1f %10.2f%n", r.peer(), mib(r.liveBytes()),
-                        mib(r.rssBefore()), mib(r.rssAfterChurn()), mib(r.rssAfterIdle()), r.addedPerLiveByte());
+                System.out.printf("%-20s %10.1f %10.1f %12.1f %11.1f %11.1f %10.2f %10.2f%n", r.peer(),
+                        mib(r.liveBytes()), mib(r.rssBefore()), mib(r.rssAfterChurn()), mib(r.rssAfterIdle()),
+                        mib(r.rssAfterTrim()), r.addedPerLiveByte(), r.addedAfterTrimPerLiveByte());
             }
         }
         Path path = Path.of(out);
@@ -130,7 +164,9 @@ public final class RssAfterChurnMain {
     private static Row runChild(String peer, long liveMib, long idleMs, List<RssTimeline> timelines)
             throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m",
+        // The heap peer holds the live set on the heap: room for it twice over, as a service would give.
+        String heap = "-Xmx" + Math.max(512, 2 * liveMib + 256) + "m";
+        List<String> command = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xms512m", heap,
                 "-Dio.netty.leakDetection.level=disabled", "-cp", System.getProperty("java.class.path"),
                 RssAfterChurnMain.class.getName(), "--peer", peer, "--live-mib", Long.toString(liveMib),
                 "--idle-ms", Long.toString(idleMs));
@@ -152,7 +188,7 @@ public final class RssAfterChurnMain {
         int exit = process.waitFor();
         if (row == null) {
             String why = log.toString().lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("exit " + exit);
-            return new Row(peer, 0, 0, 0, 0, why);
+            return new Row(peer, 0, 0, 0, 0, 0, false, why);
         }
         return row;
     }
@@ -170,8 +206,10 @@ public final class RssAfterChurnMain {
 
     private static Row measure(String peer, long liveTarget, long idleMs) throws Exception {
         try {
-            if (peer.startsWith("library:")) {
-                try (HandleBlocks blocks = HandleBlocks.open(peer.substring("library:".length()))) {
+            if (peer.equals(LIBRARY)) {
+                // The library's defaults, every one of them (decay, zeroing, leak detection): a
+                // service that sets nothing sees what this row shows.
+                try (HandleBlocks blocks = new HandleBlocks(OffHeap.builder().name("bench-rss").build())) {
                     return churnLongs(peer, blocks, liveTarget, idleMs);
                 }
             }
@@ -188,12 +226,12 @@ public final class RssAfterChurnMain {
                 default -> throw new IllegalArgumentException("unknown peer: peer=" + peer);
             };
         } catch (RuntimeException | LinkageError e) {
-            return new Row(peer, 0, 0, 0, 0, e.toString());
+            return new Row(peer, 0, 0, 0, 0, 0, false, e.toString());
         }
     }
 
     private static Row churnLongs(String peer, LongBlocks blocks, long liveTarget, long idleMs) throws Exception {
-        SizeTable sizes = new SizeTable(16, 64 << 10, 0x5EED_0005L);
+        SizeTable sizes = new SizeTable(MIN_BYTES, MAX_BYTES, 0x5EED_0005L);
         SplittableRandom random = new SplittableRandom(0x5EED_0006L);
         blocks.free(blocks.allocate(64)); // load the peer before the first reading
         long rssBefore = residentBytes();
@@ -229,16 +267,20 @@ public final class RssAfterChurnMain {
         phase("idle");
         idle(idleMs, false);
         long rssAfterIdle = residentBytes();
+        phase("trim");
+        boolean trimmed = blocks.trim();
+        Thread.sleep(AFTER_TRIM_MS);
+        long rssAfterTrim = residentBytes();
         endSampling();
         for (long[] block : kept) {
             blocks.free(block[0]);
         }
-        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, null);
+        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, rssAfterTrim, trimmed, null);
     }
 
     private static <B> Row churnObjects(String peer, ObjectBlocks<B> blocks, long liveTarget, long idleMs)
             throws Exception {
-        SizeTable sizes = new SizeTable(16, 64 << 10, 0x5EED_0005L);
+        SizeTable sizes = new SizeTable(MIN_BYTES, MAX_BYTES, 0x5EED_0005L);
         SplittableRandom random = new SplittableRandom(0x5EED_0006L);
         blocks.free(blocks.allocate(64));
         long rssBefore = residentBytes();
@@ -281,11 +323,15 @@ public final class RssAfterChurnMain {
         phase("idle");
         idle(idleMs, blocks instanceof HeapBlocks);
         long rssAfterIdle = residentBytes();
+        phase("trim");
+        boolean trimmed = blocks.trim();
+        Thread.sleep(AFTER_TRIM_MS);
+        long rssAfterTrim = residentBytes();
         endSampling();
         for (B block : kept) {
             blocks.free(block);
         }
-        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, null);
+        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, rssAfterTrim, trimmed, null);
     }
 
     /** Ends the child's RSS series: what follows (freeing the kept tenth, closing) is not part of it. */
