@@ -75,6 +75,7 @@ final class CacheDirectory {
     /** {@return a pooled cache, locked for the caller}: for a virtual thread's call; give it back with {@link ThreadCache#unlock} */
     ThreadCache borrow(Thread thread, ThreadCache preferred) {
         if (preferred != null && preferred.thread == null && preferred.tryLock()) {
+            preferred.borrows++;
             return preferred;
         }
         for (int spins = 0; ; spins++) {
@@ -84,6 +85,7 @@ final class CacheDirectory {
             for (int k = 0; k < n; k++) {
                 ThreadCache c = caches[(start + k) % n];
                 if (c.thread == null && c.tryLock()) {
+                    c.borrows++;
                     return c;
                 }
             }
@@ -110,19 +112,48 @@ final class CacheDirectory {
     }
 
     private void reclaimDeadLocked() {
+        java.util.List<ThreadCache> dead = new java.util.ArrayList<>();
         for (ThreadCache c : all) {
             Thread t = c.thread;
             if (t != null && !t.isAlive()) {
-                // isAlive() false: the dead thread's writes to the cache happen-before what follows
-                c.flushOutgoing();
-                c.trim();
-                for (int i = 0; i < TABLE_SIZE; i++) {
-                    if (byThread[i] == c) {
-                        byThread[i] = null;
-                    }
+                dead.add(c); // isAlive() false: the dead thread's writes to the cache happen-before what follows
+            }
+        }
+        for (ThreadCache c : dead) {
+            c.flushOutgoing(); // first every dead cache's batches, so the drains below see them
+        }
+        for (ThreadCache c : dead) {
+            c.trim();
+            for (int i = 0; i < TABLE_SIZE; i++) {
+                if (byThread[i] == c) {
+                    byThread[i] = null;
                 }
-                c.thread = null;
-                c.unlock(); // pooled from now on
+            }
+            c.thread = null;
+            c.unlock(); // pooled from now on
+        }
+    }
+
+    /**
+     * Before a carve: gives dead threads' caches back to the pool and drains every idle pooled cache
+     * (its empty pages but the current ones go back; the current ones too if no virtual thread
+     * borrowed it since the last pass) before a new page is carved. Takes the
+     * directory's lock and, inside, the page heap's: never call it holding the page heap's lock.
+     */
+    void reclaimBeforeCarve() {
+        synchronized (lock) {
+            reclaimDeadLocked();
+        }
+        for (ThreadCache idle : lockIdlePooled()) {
+            try {
+                if (idle.borrows == idle.borrowsSeen) {
+                    idle.trim(); // not borrowed since the last pass: its empty current pages go back too
+                } else {
+                    idle.collect(); // in use: its current pages serve the next borrower
+                }
+                idle.borrowsSeen = idle.borrows;
+            } finally {
+                idle.unlock();
             }
         }
     }

@@ -52,7 +52,7 @@ final class CheckedBlocks extends BlockMode {
         c.scopes[slot] = scope;
         // A slice of the span's segment, rebound to the block's own scope: bounded to the block.
         c.segments[slot] = memory.asSlice(offset, requested).reinterpret(scope, null);
-        c.sites[slot] = new Throwable("allocation site of a " + byteSize + "-byte block, allocator=" + allocator);
+        c.sites[slot] = PlainBlocks.site(byteSize, allocator);
     }
 
     @Override

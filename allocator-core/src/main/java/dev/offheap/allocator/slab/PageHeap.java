@@ -47,6 +47,8 @@ final class PageHeap {
     private long metadataBytes;
     private int liveTables;
     private boolean closed;
+    /** Run before a carve, without the lock: gives dead and idle caches' empty pages back. */
+    private volatile Runnable beforeCarve = () -> { };
 
     PageHeap(String name, Region region, BlockMode mode) {
         this.name = name;
@@ -70,6 +72,15 @@ final class PageHeap {
     }
 
     // ------------------------------------------------------------------ carve
+
+    void beforeCarve(Runnable task) {
+        this.beforeCarve = task;
+    }
+
+    /** Runs the pre-carve reclaim; the caller holds no lock. */
+    void reclaimBeforeCarve() {
+        beforeCarve.run();
+    }
 
     /** Carves a page of {@code sizeClass} for {@code owner}, taking a segment if none has room. */
     Page carve(ThreadCache owner, int sizeClass) {

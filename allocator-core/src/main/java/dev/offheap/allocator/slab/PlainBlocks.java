@@ -35,7 +35,21 @@ final class PlainBlocks extends BlockMode {
     }
 
     private void recordSite(Page page, int slot, long byteSize) {
-        page.checked.sites[slot] = new Throwable("allocation site of a " + byteSize + "-byte block, allocator=" + allocator);
+        page.checked.sites[slot] = site(byteSize, allocator);
+    }
+
+    /** {@return an allocation site whose first frame is the slab's caller, not the slab's own} */
+    static Throwable site(long byteSize, String allocator) {
+        Throwable site = new Throwable("allocation site of a " + byteSize + "-byte block, allocator=" + allocator);
+        StackTraceElement[] frames = site.getStackTrace();
+        int entry = -1;
+        for (int i = 0; i < frames.length; i++) {
+            if (frames[i].getClassName().equals(SlabAllocator.class.getName())) {
+                entry = i; // the last frame of the public class: its caller comes next
+            }
+        }
+        site.setStackTrace(java.util.Arrays.copyOfRange(frames, Math.min(entry + 1, frames.length - 1), frames.length));
+        return site;
     }
 
     @Override

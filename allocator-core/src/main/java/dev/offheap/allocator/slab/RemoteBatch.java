@@ -15,6 +15,8 @@ final class RemoteBatch {
 
     final ThreadCache origin;
     final long[] handles = new long[CAPACITY];
+    /** The size class of each block, as it was when freed, for the counters. */
+    final byte[] sizeClasses = new byte[CAPACITY];
     int count;
     ThreadCache destination;
     /** The origin's remote-free clock when the batch was opened: its age bound. */

@@ -50,7 +50,6 @@ final class ThreadCache {
     private static final VarHandle INBOX;
     private static final VarHandle RETURNED;
     private static final VarHandle COUNTERS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle REMOTE_TAKEN;
 
     static {
         try {
@@ -58,7 +57,6 @@ final class ThreadCache {
             LOCK = l.findVarHandle(ThreadCache.class, "lock", int.class);
             INBOX = l.findVarHandle(ThreadCache.class, "inbox", RemoteBatch.class);
             RETURNED = l.findVarHandle(ThreadCache.class, "returned", RemoteBatch.class);
-            REMOTE_TAKEN = l.findVarHandle(ThreadCache.class, "remoteFreesTaken", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -73,13 +71,18 @@ final class ThreadCache {
     private final Page[] availHead = new Page[SizeClasses.COUNT];
     /** Allocations per class: the one counter on the fast path. */
     private final long[] allocations = new long[SizeClasses.COUNT];
-    /** Remote frees this cache took back into its pages. */
-    private long remoteFreesTaken;
+    /** Per class: remote frees this cache won (CAS), entries it took back, entries it found racing. */
+    private final long[] remoteFrees = new long[SizeClasses.COUNT];
+    private final long[] remoteTaken = new long[SizeClasses.COUNT];
+    private final long[] racingFrees = new long[SizeClasses.COUNT];
 
     /** The platform thread that holds this cache for its life, or null while pooled. */
     volatile Thread thread;
     /** 1 while a thread holds the cache. */
     private volatile int lock;
+    /** Times a virtual thread borrowed this pooled cache, and that count at the last reclaim pass: holder only. */
+    int borrows;
+    int borrowsSeen;
 
     private volatile RemoteBatch inbox;
     private volatile RemoteBatch returned;
@@ -155,6 +158,7 @@ final class ThreadCache {
         }
         Page page = takeFullest(sizeClass);
         if (page == null) {
+            heap.reclaimBeforeCarve();
             page = heap.carve(this, sizeClass);
         }
         page.listed = true;
@@ -208,8 +212,10 @@ final class ThreadCache {
         }
         HeapCorruptionException overrun = mode.checkOnFree(page, slot, handle);
         mode.afterFree(page, slot);
+        int sizeClass = page.sizeClass;
+        COUNTERS.setOpaque(remoteFrees, sizeClass, remoteFrees[sizeClass] + 1);
         // The page cannot be retired while it counts this block as used, so its owner is stable.
-        send(page.lvOwner(), handle);
+        send(page.lvOwner(), handle, sizeClass);
         if (overrun != null) {
             throw overrun;
         }
@@ -240,7 +246,7 @@ final class ThreadCache {
 
     // ------------------------------------------------------------------ remote batches
 
-    private void send(ThreadCache destination, long handle) {
+    private void send(ThreadCache destination, long handle, int sizeClass) {
         RemoteBatch batch = null;
         int empty = -1;
         int oldest = -1;
@@ -267,6 +273,7 @@ final class ThreadCache {
             batch.openedAt = remoteClock;
             outgoing[empty] = batch;
         }
+        batch.sizeClasses[batch.count] = (byte) sizeClass;
         batch.handles[batch.count++] = handle;
         remoteClock++;
         if (batch.count == RemoteBatch.CAPACITY) {
@@ -332,7 +339,7 @@ final class ThreadCache {
         while (batch != null) {
             RemoteBatch next = batch.next;
             for (int i = 0; i < batch.count; i++) {
-                take(batch.handles[i]);
+                take(batch.handles[i], batch.sizeClasses[i]);
             }
             batch.count = 0;
             batch.destination = null;
@@ -346,7 +353,7 @@ final class ThreadCache {
         }
     }
 
-    private void take(long handle) {
+    private void take(long handle, int sizeClass) {
         Page page = heap.pageOrNull(handle);
         int slot = SegmentDescriptor.slot(Handles.location(handle));
         int generation = Handles.generation(handle);
@@ -354,20 +361,26 @@ final class ThreadCache {
                 && page.lvState(slot) == SlotState.of(generation, SlotState.REMOTE)) {
             int freed = SlotState.freedOf(generation);
             page.soState(slot, freed);
-            REMOTE_TAKEN.setOpaque(this, remoteFreesTaken + 1);
+            COUNTERS.setOpaque(remoteTaken, sizeClass, remoteTaken[sizeClass] + 1);
             release(page, slot, freed);
         } else {
             // The owner's plain free overwrote this entry's REMOTE word: a racing double free.
-            validation.check.countDoubleFree(handle, page == null ? 0 : page.blockBytes);
+            COUNTERS.setOpaque(racingFrees, sizeClass, racingFrees[sizeClass] + 1);
+            validation.check.countDoubleFree(handle, SizeClasses.blockBytes(sizeClass));
         }
     }
 
     // ------------------------------------------------------------------ trim and reclaim
 
-    /** Drains, sends, and gives back the current pages that hold no block. Holder only. */
-    void trim() {
+    /** Takes back remote frees and sends its own, so pages emptied by them go back. Holder only. */
+    void collect() {
         drainInbox();
         flushOutgoing();
+    }
+
+    /** {@link #collect}, then gives back the current pages that hold no block. Holder only. */
+    void trim() {
+        collect();
         for (int c = 0; c < SizeClasses.COUNT; c++) {
             Page page = current[c];
             if (page != null && page.used == 0) {
@@ -412,7 +425,18 @@ final class ThreadCache {
         return (long) COUNTERS.getOpaque(allocations, sizeClass);
     }
 
-    long remoteFreesTaken() {
-        return (long) REMOTE_TAKEN.getOpaque(this);
+    /** {@return remote frees this cache won for blocks of the class} */
+    long remoteFrees(int sizeClass) {
+        return (long) COUNTERS.getOpaque(remoteFrees, sizeClass);
+    }
+
+    /**
+     * {@return blocks of the class freed remotely and not yet taken back by the owner, as far as
+     * this cache's counters go}: won here, less taken or found racing here (the sum over every
+     * cache is what pages still count as used though freed)
+     */
+    long remoteInFlight(int sizeClass) {
+        return remoteFrees(sizeClass) - (long) COUNTERS.getOpaque(remoteTaken, sizeClass)
+                - (long) COUNTERS.getOpaque(racingFrees, sizeClass);
     }
 }
