@@ -643,6 +643,19 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         }
     }
 
+    /**
+     * Test hook: gives the live block of {@code handle} the generation {@code generation}, as if its
+     * slot had been reused that often, and returns its handle with it (so a test can reach the
+     * generation wrap without 2<sup>24</sup> frees). Package-private; the caller holds the block.
+     */
+    long reissueForTest(long handle, int generation) {
+        Page page = validation.pageOf(handle);
+        int slot = live(page, handle);
+        page.soState(slot, SlotState.of(generation, SlotState.LIVE));
+        return (handle & ~((long) Handles.GENERATION_MASK << Handles.GENERATION_SHIFT))
+                | ((long) generation << Handles.GENERATION_SHIFT);
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("allocator is closed: allocator=" + name);
