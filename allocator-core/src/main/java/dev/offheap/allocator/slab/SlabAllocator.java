@@ -656,6 +656,20 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
                 | ((long) generation << Handles.GENERATION_SHIFT);
     }
 
+    /**
+     * Test hook: the owner's free of {@code handle} as if its check had read LIVE just before a
+     * remote free's CAS won the word (the race of the owner's plain free with a remote free), so a
+     * test can run that interleaving on purpose. Package-private; call it on the page's owner.
+     */
+    void racingOwnerFreeForTest(long handle) {
+        Page page = validation.pageOf(handle);
+        ThreadCache cache = directory.platform(Thread.currentThread());
+        if (cache == null || page.owner != cache) {
+            throw new IllegalStateException("not the page's owner: handle=" + Handles.toString(handle));
+        }
+        cache.completeLocalFree(page, SegmentDescriptor.slot(Handles.location(handle)), handle, SlotState.liveOf(handle));
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("allocator is closed: allocator=" + name);

@@ -192,6 +192,11 @@ final class ThreadCache {
         if (page.lvState(slot) != live) {
             throw validation.reject(page, slot, handle, true);
         }
+        completeLocalFree(page, slot, handle, live);
+    }
+
+    /** The owner's free once its check passed: also the test hook for the racing interleaving. */
+    void completeLocalFree(Page page, int slot, long handle, int live) {
         HeapCorruptionException overrun = mode.checkOnFree(page, slot, handle);
         int freed = SlotState.freedOf(Handles.generation(handle));
         if (!mode.ownerFree(page, slot, live, freed)) {

@@ -97,6 +97,43 @@ class SlabGenerationAndRaceTest {
     }
 
     /**
+     * The interleaving a real race rarely hits, on purpose: a remote free wins the state word by CAS,
+     * then the owner's free, which read LIVE before that CAS, stores FREE over it. Both returned; the
+     * owner's drain must find the remote entry stale, count one double free, and hand the slot out
+     * once only.
+     */
+    @Test
+    void theOwnersPlainStoreOverARemoteFreeIsCountedOnceAtTheDrainAndTheSlotIsHandedOutOnce() throws Exception {
+        try (SlabAllocator slab = SlabAllocator.builder().name("race-exact").reserve(1L << 30)
+                .leakListener(r -> { }).build()) {
+            long h = slab.allocate(LARGEST);
+            Thread remote = new Thread(() -> {
+                slab.free(h); // wins the CAS: LIVE -> REMOTE
+                slab.trim(); // sends its batch to the owner
+            });
+            remote.start();
+            remote.join();
+            slab.racingOwnerFreeForTest(h); // the owner's store, as if its check had passed first
+            assertEquals(0, slab.snapshot().doubleFrees(), "not found before the drain");
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                blocks.add(slab.allocate(LARGEST)); // runs the page dry: the refill drains the batch
+            }
+            AllocatorSnapshot s = slab.snapshot();
+            assertEquals(1, s.doubleFrees(), "the stale remote entry counted once");
+            assertEquals(24, s.liveBlocks());
+            long inSlot = blocks.stream().filter(b -> Handles.location(b) == Handles.location(h)).count();
+            assertEquals(1, inSlot, "the slot was handed out exactly once");
+            blocks.forEach(slab::free);
+            AllocatorSnapshot end = slab.snapshot();
+            assertEquals(0, end.liveBlocks());
+            assertEquals(25, end.allocations());
+            assertEquals(25, end.frees());
+            assertEquals(1, end.doubleFrees());
+        }
+    }
+
+    /**
      * The owner's plain free racing a remote free of the same block: in every trial exactly one
      * double free is caught, at the call (one threw) or at the owner's drain (both passed), and
      * the live count ends exact.
