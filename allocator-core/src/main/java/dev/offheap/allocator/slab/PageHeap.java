@@ -29,6 +29,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * the page table published with a volatile store.
  */
 final class PageHeap {
+    private static final java.lang.invoke.VarHandle PAGES;
+
+    static {
+        try {
+            PAGES = java.lang.invoke.MethodHandles.lookup().findVarHandle(PageHeap.class, "pages", Page[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final Object lock = new Object();
     private final String name;
     private final Region region;
@@ -40,8 +50,13 @@ final class PageHeap {
     private final long[] capacityByClass = new long[SizeClasses.COUNT];
     final AtomicLong failures = new AtomicLong();
 
-    /** Published with a volatile store when it grows; entries never change once set. */
-    private volatile Page[] pages = new Page[0];
+    /**
+     * Grown under the lock and published with a release store; entries never change once set.
+     * Read plain by {@link #pageOrNull}: a handle is made after its page is in the table, and
+     * whoever holds a handle got it through a happens-before edge from its maker, so a plain read
+     * sees that table or a newer one (a forged handle may see an older one: foreign).
+     */
+    private Page[] pages = new Page[0];
     private Segment[] segments = new Segment[0];
     private int segmentCount;
     private long metadataBytes;
@@ -68,7 +83,7 @@ final class PageHeap {
 
     /** {@return every page id's page, for scans under the lock} */
     Page[] pages() {
-        return pages;
+        return (Page[]) PAGES.getAcquire(this);
     }
 
     // ------------------------------------------------------------------ carve
@@ -200,8 +215,8 @@ final class PageHeap {
                 table[id] = new Page(id); // kept for good: a page id's base outlives its segment
             }
         }
-        // volatile store: publishes the table and its new pages before any handle of them exists
-        pages = table;
+        // release store: publishes the table and its new pages before any handle of them exists
+        PAGES.setRelease(this, table);
         Segment segment = new Segment(index, span);
         segments[index] = segment;
         segmentCount++;

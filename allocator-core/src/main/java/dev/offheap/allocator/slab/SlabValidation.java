@@ -90,7 +90,9 @@ final class SlabValidation {
      * @throws IndexOutOfBoundsException if {@code [offset, offset + width)} is not inside the block
      */
     long at(Page page, int slot, long handle, long offset, long width) {
-        if (slot >= page.capacity || page.lvState(slot) != SlotState.liveOf(handle)) {
+        // A plain load: the caller holds the block (it freed it itself, in program order, or got
+        // the handle through a happens-before edge); a free racing the access is the caller's race.
+        if (slot >= page.capacity || page.lpState(slot) != SlotState.liveOf(handle)) {
             throw reject(page, slot, handle, false);
         }
         long usable = mode.usableBytes(page, slot);
