@@ -82,7 +82,13 @@ final class Page {
     Page availPrev;
     Page availNext;
 
-    volatile ThreadCache owner;
+    /**
+     * Set under the heap's lock (release store), read plain by the free path: only a page's own
+     * owner can see itself there (it carved the page, or got a handle of it through a happens-before
+     * edge after someone else did); a stale read only sends a free down the remote path, whose CAS
+     * checks the state word. Remote freers read it with acquire ({@link #lvOwner}).
+     */
+    ThreadCache owner;
 
     Page(int id) {
         this.id = id;

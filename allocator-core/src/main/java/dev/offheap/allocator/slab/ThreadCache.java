@@ -76,8 +76,13 @@ final class ThreadCache {
     private final long[] remoteTaken = new long[SizeClasses.COUNT];
     private final long[] racingFrees = new long[SizeClasses.COUNT];
 
-    /** The platform thread that holds this cache for its life, or null while pooled. */
-    volatile Thread thread;
+    /**
+     * The platform thread that holds this cache for its life, or null while pooled. Plain: it is set
+     * by that thread itself (under the directory's lock) and compared only with the reader's own
+     * thread, so a reader sees its own write; others see it through the lock, or see a stale value
+     * that only sends them to a slow path that takes the lock or the cache's lock word.
+     */
+    Thread thread;
     /** 1 while a thread holds the cache. */
     private volatile int lock;
     /** Times a virtual thread borrowed this pooled cache, and that count at the last reclaim pass: holder only. */
