@@ -66,7 +66,9 @@ import java.util.Objects;
  * {@link #putByte}, {@link #copyFrom} and {@link #copyTo} read and write a block by handle, checking
  * the generation on every access and the offset against the block's size, with no object made: the
  * recommended way to touch slab memory from hot paths (a use after free throws instead of reading
- * another block's bytes, without a scope per block).
+ * another block's bytes, without a scope per block). The check is a plain load of the slot's state
+ * word: a free on this thread is always seen; a free racing on another thread is the caller's data
+ * race, and C2 may share one check between accesses with no call of this thread's in between.
  *
  * <h2>Checked mode ({@link Builder#checked(boolean)}, off by default)</h2>
  * Freed blocks are filled with {@value CheckedBlocks#POISON_BYTE_HEX} and checked when handed out
