@@ -25,6 +25,10 @@ public final class StressSlabs {
     public static final SlabAllocator SHARED = SlabAllocator.builder().name("jcstress-slab")
             .reserve(1L << 30).zeroing(false).build();
 
+    /** A checked-mode slab for the trials of checked mode's racing frees. */
+    public static final SlabAllocator CHECKED = SlabAllocator.builder().name("jcstress-checked-slab")
+            .reserve(1L << 30).checked(true).leakListener(report -> { }).build();
+
     private StressSlabs() {
     }
 

@@ -25,6 +25,7 @@ import dev.offheap.allocator.slab.SlabAllocator;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -178,6 +179,9 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         }
     }
 
+    // Dispatch by the handle's kind straight to the final class of each range (not through the
+    // HandleAllocator interface), so each call site stays monomorphic whatever ranges a service uses.
+
     @Override
     public void free(long handle) {
         if (hooks != null) {
@@ -187,17 +191,211 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
             hooks.onFree(handle, bytes);
             return;
         }
-        allocatorOf(handle).free(handle);
+        switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.free(handle);
+            case Handles.KIND_FREE_LIST -> freeList.free(handle);
+            case Handles.KIND_LARGE -> large.free(handle);
+            default -> throw foreign(handle);
+        }
     }
 
     @Override
     public MemorySegment segment(long handle) {
-        return allocatorOf(handle).segment(handle);
+        return switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.segment(handle);
+            case Handles.KIND_FREE_LIST -> freeList.segment(handle);
+            case Handles.KIND_LARGE -> large.segment(handle);
+            default -> throw foreign(handle);
+        };
     }
 
     @Override
     public long byteSize(long handle) {
-        return allocatorOf(handle).byteSize(handle);
+        return switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.byteSize(handle);
+            case Handles.KIND_FREE_LIST -> freeList.byteSize(handle);
+            case Handles.KIND_LARGE -> large.byteSize(handle);
+            default -> throw foreign(handle);
+        };
+    }
+
+    // ------------------------------------------------------------------ the validated access path
+    //
+    // The recommended way to touch memory from hot paths: by handle, with the generation checked on
+    // every access and the offset against the block's size, and no object made. Slab blocks take the
+    // slab's own checked accessors; free-list and large blocks go through their segment for now.
+
+    /**
+     * Reads a {@code long} (native byte order, any alignment) at {@code offset} in the block,
+     * checking the handle's generation and the offset on every call.
+     *
+     * <p>Thread-safety: as a plain field read; the caller orders it with the block's writers.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 8 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public long getLong(long handle, long offset) {
+        return switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.getLong(handle, offset);
+            case Handles.KIND_FREE_LIST -> freeList.segment(handle).get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+            case Handles.KIND_LARGE -> large.segment(handle).get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+            default -> throw foreign(handle);
+        };
+    }
+
+    /**
+     * Writes a {@code long} at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 8 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public void putLong(long handle, long offset, long value) {
+        switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.putLong(handle, offset, value);
+            case Handles.KIND_FREE_LIST -> freeList.segment(handle).set(ValueLayout.JAVA_LONG_UNALIGNED, offset, value);
+            case Handles.KIND_LARGE -> large.segment(handle).set(ValueLayout.JAVA_LONG_UNALIGNED, offset, value);
+            default -> throw foreign(handle);
+        }
+    }
+
+    /**
+     * Reads an {@code int} at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 4 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public int getInt(long handle, long offset) {
+        return switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.getInt(handle, offset);
+            case Handles.KIND_FREE_LIST -> freeList.segment(handle).get(ValueLayout.JAVA_INT_UNALIGNED, offset);
+            case Handles.KIND_LARGE -> large.segment(handle).get(ValueLayout.JAVA_INT_UNALIGNED, offset);
+            default -> throw foreign(handle);
+        };
+    }
+
+    /**
+     * Writes an {@code int} at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 4 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public void putInt(long handle, long offset, int value) {
+        switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.putInt(handle, offset, value);
+            case Handles.KIND_FREE_LIST -> freeList.segment(handle).set(ValueLayout.JAVA_INT_UNALIGNED, offset, value);
+            case Handles.KIND_LARGE -> large.segment(handle).set(ValueLayout.JAVA_INT_UNALIGNED, offset, value);
+            default -> throw foreign(handle);
+        }
+    }
+
+    /**
+     * Reads a byte at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the byte is not inside the block
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public byte getByte(long handle, long offset) {
+        return switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.getByte(handle, offset);
+            case Handles.KIND_FREE_LIST -> freeList.segment(handle).get(ValueLayout.JAVA_BYTE, offset);
+            case Handles.KIND_LARGE -> large.segment(handle).get(ValueLayout.JAVA_BYTE, offset);
+            default -> throw foreign(handle);
+        };
+    }
+
+    /**
+     * Writes a byte at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the byte is not inside the block
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public void putByte(long handle, long offset, byte value) {
+        switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.putByte(handle, offset, value);
+            case Handles.KIND_FREE_LIST -> freeList.segment(handle).set(ValueLayout.JAVA_BYTE, offset, value);
+            case Handles.KIND_LARGE -> large.segment(handle).set(ValueLayout.JAVA_BYTE, offset, value);
+            default -> throw foreign(handle);
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code source} from {@code sourceIndex} into the block at
+     * {@code offset}; the checks of {@link #getLong}.
+     *
+     * @param source the array to copy from
+     * @param sourceIndex the first byte of the array to copy
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param length the bytes to copy
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the bytes are not all inside the block or the array
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public void copyFrom(byte[] source, int sourceIndex, long handle, long offset, int length) {
+        switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.copyFrom(source, sourceIndex, handle, offset, length);
+            case Handles.KIND_FREE_LIST -> MemorySegment.copy(source, sourceIndex, freeList.segment(handle),
+                    ValueLayout.JAVA_BYTE, offset, length);
+            case Handles.KIND_LARGE -> MemorySegment.copy(source, sourceIndex, large.segment(handle),
+                    ValueLayout.JAVA_BYTE, offset, length);
+            default -> throw foreign(handle);
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes of the block from {@code offset} into {@code target} at
+     * {@code targetIndex}; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param target the array to copy into
+     * @param targetIndex the first byte of the array to write
+     * @param length the bytes to copy
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the bytes are not all inside the block or the array
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public void copyTo(long handle, long offset, byte[] target, int targetIndex, int length) {
+        switch (Handles.kind(handle)) {
+            case Handles.KIND_SLAB -> slab.copyTo(handle, offset, target, targetIndex, length);
+            case Handles.KIND_FREE_LIST -> MemorySegment.copy(freeList.segment(handle), ValueLayout.JAVA_BYTE,
+                    offset, target, targetIndex, length);
+            case Handles.KIND_LARGE -> MemorySegment.copy(large.segment(handle), ValueLayout.JAVA_BYTE,
+                    offset, target, targetIndex, length);
+            default -> throw foreign(handle);
+        }
     }
 
     @Override
@@ -283,6 +481,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public long trim() {
         freeList.trim();
         large.trim();
+        slab.trim(); // empty slab pages first, so a segment left with none goes back before region.trim
         long decommitted = region.trim();
         return decommitted + purgeFreeSpace();
     }
@@ -406,9 +605,13 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
             case Handles.KIND_SLAB -> slab;
             case Handles.KIND_FREE_LIST -> freeList;
             case Handles.KIND_LARGE -> large;
-            default -> throw new ForeignPointerException("handle was not made by this allocator: handle="
-                    + Handles.toString(handle) + ", allocator=" + name);
+            default -> throw foreign(handle);
         };
+    }
+
+    private ForeignPointerException foreign(long handle) {
+        return new ForeignPointerException("handle was not made by this allocator: handle="
+                + Handles.toString(handle) + ", allocator=" + name);
     }
 
     @Override

@@ -1,46 +1,45 @@
 package dev.offheap.allocator.slab;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The out-of-band metadata of one slab page: everything the allocator knows about the page's
- * blocks lives here, in Java arrays, never in the page's own bytes.
+ * One slab page: a run of units of a segment holding blocks of one size class, and the heap side
+ * of its metadata (the per-slot side is off-heap, in its {@link SlotTable}). One {@code Page} object
+ * exists per page id for the allocator's life, so a page keeps {@link #base} (the generation its next
+ * carving starts at) across carvings.
+ *
+ * <h2>Access modes (JCTools' names)</h2>
+ * {@code lp} plain load, {@code lv} acquire load, {@code sp} plain store, {@code so} release
+ * store, {@code cas} compare-and-set.
  *
  * <h2>Who writes what</h2>
  * <ul>
- *   <li>Layout fields ({@code segment} … {@code capacity}) and array references: written under the
- *       allocator's lock when the page is carved or retired, by its owner's thread. A thread that
- *       got a handle from the owner got it after those writes (handing a handle over is the
- *       happens-before edge the user provides, as with any object).</li>
- *   <li>{@code state[slot]}: {@code generation << 1 | live}. The owner writes it with release
- *       stores; a remote free moves it from live to free with a CAS, so of two frees racing on
- *       one block at most one wins that way; every reader loads it with acquire.</li>
- *   <li>The free-slot stack, {@code freeMap}, {@code live}, {@code freshFrom} and the list links:
- *       the owner cache's thread only, plain.</li>
- *   <li>{@code remoteHead} and {@code remoteNext}: a Treiber stack of slots freed by other threads
- *       (many producers, CAS), which the owner takes whole with one {@code getAndSet} (so there
- *       is no ABA).</li>
- *   <li>{@code queued}: 1 while the page sits in its owner's queue of pages with remote frees;
- *       set by a remote freer with CAS, cleared by the owner with a volatile store.</li>
+ *   <li>Layout ({@link #memory} … {@link #capacity}, {@link #meta}): under the page heap's lock at
+ *       carve and retire. A thread that got a handle from the owner got it after those writes.</li>
+ *   <li>State words: the owner with release stores; other threads only with CAS from LIVE to
+ *       REMOTE; read with acquire.</li>
+ *   <li>Links and the list heads ({@link #freeHead}, {@link #localHead}), {@link #used},
+ *       {@link #fresh}, the avail links: the owner cache only, plain. Two free lists, as
+ *       mimalloc's {@code free} and {@code local_free}: allocation pops {@code freeHead}, the
+ *       owner's free pushes {@code localHead}, and the second becomes the first only when the first
+ *       runs dry, so a free and the next allocation do not touch the same list head.</li>
+ *   <li>{@link #owner}: under the lock (carve, retire) with a release store; read with acquire by
+ *       remote freers to find where to send a batch.</li>
  * </ul>
  */
 final class Page {
-    static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
-    static final VarHandle REMOTE_HEAD;
-    static final VarHandle QUEUED;
-    static final VarHandle OWNER;
-    /** The empty remote-free stack. */
-    static final int EMPTY = -1;
+    static final int END = -1;
+    /** Java heap of one page object, about: header, 14 ints and longs, 8 references. */
+    static final int HEAP_BYTES = 136;
+    private static final VarHandle STATE = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle OWNER;
 
     static {
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            REMOTE_HEAD = lookup.findVarHandle(Page.class, "remoteHead", int.class);
-            QUEUED = lookup.findVarHandle(Page.class, "queued", int.class);
-            OWNER = lookup.findVarHandle(Page.class, "owner", ThreadCache.class);
+            OWNER = MethodHandles.lookup().findVarHandle(Page.class, "owner", ThreadCache.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -48,97 +47,111 @@ final class Page {
 
     final int id;
 
-    // --- layout, written under the allocator's lock at carve/retire
+    // --- layout: under the page heap's lock
     Segment segment;
     int firstUnit;
     int units;
-    /** Byte offset of slot 0 in the segment's memory. */
+    /** Byte offset of slot 0 in {@link #memory}. */
     long offset;
+    /** The span's segment: every access to a block goes through it and dies with its scope. */
     MemorySegment memory;
     int sizeClass;
     int blockBytes;
+    /** Slots of the current carving; 0 while not carved. */
     int capacity;
-    boolean active;
-    /** The generation every slot starts at in the next incarnation: above every one issued so far. */
-    int nextBase = 1;
+    /** The slot table lent to this carving, or null while not carved. */
+    SlotTable table;
+    /** The slot table's memory; kept after retire (never null once set) so a racing reader cannot NPE. */
+    MemorySegment meta;
+    long linksOffset;
+    /** The generation every slot of the next carving starts at: above every one ever handed out here. */
+    int base = 1;
+    /** Whether {@link #base} passed the largest generation: the page id is never carved again. */
+    boolean dead;
+    /** Checked mode's per-slot data, or null. */
+    CheckedSlots checked;
 
-    // --- per slot
-    int[] state;
-    /** Slot indices fit in a short: at most 4096 slots a page (see SegmentDescriptor#SLOT_BITS). */
-    short[] freeStack;
-    long[] freeMap;
-    /** Next slot in the remote-free chain; {@link #EMPTY} (-1 as a short) ends it. */
-    short[] remoteNext;
-    /** Checked mode: bytes asked for. */
-    int[] requested;
-    /** Checked mode: each live block's own scope, closed on free. */
-    Arena[] scopes;
-    /** Checked mode: each live block's segment, bound to its scope. */
-    MemorySegment[] scoped;
-    /** Site tracking: where each live block (or, once freed, its last owner) was allocated. */
-    Throwable[] sites;
-
-    // --- owner thread only
-    int freeTop;
-    int live;
+    // --- owner cache only, plain
+    int freeHead = END;
+    int localHead = END;
+    int used;
     /** Slots at or above this index have not held a block since their memory was known zero. */
-    int freshFrom;
+    int fresh;
+    /** Whether the page is its cache's current page of its class or on its avail list. */
+    boolean listed;
     Page availPrev;
     Page availNext;
-    boolean inAvail;
-    int ownedIndex = -1;
 
-    // --- shared, through the VarHandles above
-    volatile ThreadCache owner;
-    volatile int remoteHead = EMPTY;
-    volatile int queued;
-    /** Link in the owner's queue: written by the pusher before its CAS publishes the page. */
-    Page nextRemotePage;
+    /**
+     * Set under the heap's lock (release store), read plain by the free path: only a page's own
+     * owner can see itself there (it carved the page, or got a handle of it through a happens-before
+     * edge after someone else did); a stale read only sends a free down the remote path, whose CAS
+     * checks the state word. Remote freers read it with acquire ({@link #lvOwner}).
+     */
+    ThreadCache owner;
 
     Page(int id) {
         this.id = id;
     }
 
-    /** {@return the byte offset of a slot's block in {@link #memory}} */
     long blockOffset(int slot) {
         return offset + (long) slot * blockBytes;
     }
 
-    /** Pushes a slot on the free stack; false if it is there already (two racing frees). Owner only. */
-    boolean pushFree(int slot) {
-        long bit = 1L << slot;
-        if ((freeMap[slot >>> 6] & bit) != 0) {
+    int lvState(int slot) {
+        return (int) STATE.getAcquire(meta, (long) slot << 2);
+    }
+
+    int lpState(int slot) {
+        return meta.get(ValueLayout.JAVA_INT, (long) slot << 2);
+    }
+
+    void soState(int slot, int word) {
+        STATE.setRelease(meta, (long) slot << 2, word); // publishes the block's bytes and state to validators
+    }
+
+    boolean casState(int slot, int expected, int word) {
+        return STATE.compareAndSet(meta, (long) slot << 2, expected, word);
+    }
+
+    int lpLink(int slot) {
+        return meta.get(ValueLayout.JAVA_SHORT, linksOffset + ((long) slot << 1));
+    }
+
+    void spLink(int slot, int next) {
+        meta.set(ValueLayout.JAVA_SHORT, linksOffset + ((long) slot << 1), (short) next);
+    }
+
+    /** Pushes a slot on the owner-free list. Owner only. */
+    void pushLocal(int slot) {
+        spLink(slot, localHead);
+        localHead = slot;
+    }
+
+    /** Makes the owner-free list the allocation list; false if both are empty. Owner only. */
+    boolean swapLocal() {
+        if (localHead == END) {
             return false;
         }
-        freeMap[slot >>> 6] |= bit;
-        freeStack[freeTop++] = (short) slot;
+        freeHead = localHead;
+        localHead = END;
         return true;
     }
 
-    /** Pops a slot off the free stack; the caller checked {@code freeTop > 0}. Owner only. */
-    int popFree() {
-        int slot = freeStack[--freeTop];
-        freeMap[slot >>> 6] &= ~(1L << slot);
-        return slot;
+    boolean hasFree() {
+        return freeHead != END || localHead != END;
     }
 
-    /** Pushes a remotely freed slot; any thread. */
-    void pushRemote(int slot) {
-        int head;
-        do {
-            head = (int) REMOTE_HEAD.getVolatile(this);
-            remoteNext[slot] = (short) head; // plain: published by the CAS below (volatile write)
-        } while (!REMOTE_HEAD.compareAndSet(this, head, slot));
+    ThreadCache lvOwner() {
+        return (ThreadCache) OWNER.getAcquire(this);
     }
 
-    /** Takes every remotely freed slot at once: the head of a chain through {@link #remoteNext}. */
-    int takeRemote() {
-        // getAndSet has volatile semantics: acquires every remoteNext write the pushers published
-        return (int) REMOTE_HEAD.getAndSet(this, EMPTY);
+    void soOwner(ThreadCache cache) {
+        OWNER.setRelease(this, cache); // publishes the carved layout to remote freers
     }
 
     @Override
     public String toString() {
-        return "Page[id=" + id + ", blockBytes=" + blockBytes + ", capacity=" + capacity + ", active=" + active + "]";
+        return "Page[id=" + id + ", blockBytes=" + blockBytes + ", capacity=" + capacity + "]";
     }
 }

@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
  * {@link SegmentDescriptor}). Every field is guarded by the allocator's lock.
  */
 final class Segment {
+    /** Java heap of one segment object and its span, about. */
+    static final int HEAP_BYTES = 96;
     /** Index in the allocator's segment table; part of every page id in it. */
     final int index;
     final Span span;

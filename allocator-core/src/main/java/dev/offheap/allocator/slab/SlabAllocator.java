@@ -1,6 +1,5 @@
 package dev.offheap.allocator.slab;
 
-import dev.offheap.allocator.jfr.OffHeapEvents;
 import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.HandleAllocator;
@@ -11,132 +10,133 @@ import dev.offheap.allocator.LeakReport;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.internal.BlockChecks;
-import dev.offheap.allocator.internal.Counting;
+import dev.offheap.allocator.internal.HandleCheck;
+import dev.offheap.allocator.internal.LeakReporter;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
-import dev.offheap.allocator.region.Span;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A slab allocator: blocks of {@linkplain SizeClasses 40 fixed size classes} from 16 B to 32 KiB,
  * carved from pages of {@linkplain SegmentDescriptor 2 MiB segments} that a {@link Region} lends,
  * and named by zero-garbage {@code long} handles ({@link Handles}, kind {@link Handles#KIND_SLAB}).
  *
- * <p>Thread-safety: thread-safe, and built so that the common path shares nothing. Each thread gets
- * a cache of its own (found through a {@link ThreadLocal}, which does not allocate once set) that
- * <em>owns</em> pages: it allocates from them and frees into them with plain loads and stores
- * (release stores where another thread may read), no lock and no CAS. A block freed by a thread
- * other than its page's owner goes back through a lock-free multi-producer stack on the page (one
- * CAS) and the owner takes those blocks back when it next runs short (mimalloc's delayed frees).
- * Carving a new page, giving an empty one back and reading a {@link #snapshot()} take one lock; a
- * page serves hundreds to thousands of allocations between two of those. The cache of a thread that
- * has died is adopted, pages and all, by the next thread that carves a page, so its memory is
- * reused or given back, not leaked. {@link #close()} must not race with other calls.
+ * <p>Thread-safety: thread-safe, and built so that the common path shares nothing. A platform
+ * thread holds a cache of its own, found without a {@code ThreadLocal} (its id indexes a table,
+ * with an owner check), that <em>owns</em> pages: it allocates from them and frees into them with
+ * plain loads and release stores, no lock and no CAS. A virtual thread never gets pages of its own:
+ * each call borrows one of a small pool of caches with a try-lock. A block freed by a thread whose
+ * cache does not own its page costs one CAS on the block's state word, and the block goes to the
+ * page's owner in a batch (one CAS per batch of up to {@value RemoteBatch#CAPACITY}); the owner frees
+ * the batch when it next runs short. Carving a page, giving one back and reading a
+ * {@link #snapshot()} take one lock. {@link #close()} may race other calls: each of them then
+ * finishes or throws {@link IllegalStateException}.
  *
  * <h2>Safety, always on, O(1)</h2>
- * Every block has a generation, kept out of band with a live bit ({@code Page.state}); a handle
- * carries the generation it was issued with, and freeing advances it. So:
- * <ul>
- *   <li>freeing a handle twice, or freeing a stale handle, throws {@link DoubleFreeException};</li>
- *   <li>{@link #segment(long)} or {@link #byteSize(long)} through a stale handle throws
- *       {@link UseAfterFreeException};</li>
- *   <li>a handle this allocator never issued (another kind, a location outside its pages, a slot
- *       not allocated with that generation) throws {@link ForeignPointerException}. A handle holds
- *       no allocator identity, so one from another slab allocator is caught this way unless it
- *       happens to name a live block here with the same page, slot and generation.</li>
- * </ul>
- * The allocator is unchanged after any of them. Two frees of one block on two threads with no
- * ordering between them (a data race in the caller) are caught whenever one happens-before the
- * other; if the owner's free (a plain store, to keep the common path CAS-free) and another
- * thread's (a CAS) overlap exactly, both may pass the check, and the second is then found, counted
- * in {@code doubleFrees} and kept off the free stack when the owner takes the block back, instead
- * of thrown. A generation is 20 bits wide and a page keeps its
- * generations rising across its lives, so a stale handle is recognised as such until its slot has
- * been reused about a million times; past that it is still refused, as foreign. Every segment
- * handed out is a slice of its segment's span, so once the region decommits that span's memory
- * (after the span went back to it, every page in it empty, and the region's decay or trim) a segment
- * kept from it throws {@link IllegalStateException}; until then it aliases whatever is lent there
- * next. No segment ever reaches memory that is not committed.
+ * Every slot has a state word with a generation (off-heap, see {@link SlotState}); a handle carries
+ * the generation its block got, and freeing advances it (the rule in {@link Handles}). So freeing
+ * a handle twice, or a stale one, throws {@link DoubleFreeException}; any other use of a stale handle
+ * throws {@link UseAfterFreeException}; a handle this allocator never made (another kind or tag, a
+ * location outside its pages, a generation never handed out) throws {@link ForeignPointerException};
+ * all classified and counted by the project's one {@link HandleCheck}. The allocator is unchanged
+ * after any of them. A slot whose block of generation {@value Handles#MAX_GENERATION} is freed is
+ * retired, never handed out again: one block's bytes per 2<sup>24</sup> − 1 frees of that slot
+ * stay unused until the page empties, and a page id whose generations are used up is never carved
+ * again (its units are purged like any empty unit), so a stale handle never names a live block. A
+ * page re-carved for another size class starts every slot above every generation the page ever
+ * handed out. Two frees of one block racing on two threads (a bug in the caller) are caught at the
+ * call when one is remote (a CAS), or, when the owner's plain free races a remote one, at the
+ * owner's next drain: counted once as a double free, changing nothing (see {@link ThreadCache}).
+ *
+ * <p>Every access the allocator makes to user memory (zeroing, poisoning) goes through the span's
+ * segment, bound to the scope the region closes before it decommits or unmaps that memory. So if
+ * the region is closed under the allocator, its calls throw {@link IllegalStateException} naming the
+ * region, and none can crash. A segment handed out is a slice of its span: once the region decommits
+ * the span's memory (all its pages empty, the segment given back, then decay or trim) a kept segment
+ * throws; until then it aliases whatever is lent there next.
+ *
+ * <h2>The validated access path</h2>
+ * {@link #getLong}, {@link #putLong}, {@link #getInt}, {@link #putInt}, {@link #getByte},
+ * {@link #putByte}, {@link #copyFrom} and {@link #copyTo} read and write a block by handle, checking
+ * the generation on every access and the offset against the block's size, with no object made: the
+ * recommended way to touch slab memory from hot paths (a use after free throws instead of reading
+ * another block's bytes, without a scope per block). The check is a plain load of the slot's state
+ * word: a free on this thread is always seen; a free racing on another thread is the caller's data
+ * race, and C2 may share one check between accesses with no call of this thread's in between.
  *
  * <h2>Checked mode ({@link Builder#checked(boolean)}, off by default)</h2>
- * Freed blocks are filled with {@value #POISON_BYTE_HEX} and checked when handed out again (a write
- * after free throws {@link HeapCorruptionException}); every block gets at least
- * {@value #CANARY_BYTES} canary bytes after the bytes asked for, checked on free (an overrun throws
- * {@link HeapCorruptionException}, after the block is freed); each block's segment is bound to an
- * {@link Arena#ofShared() arena} of its own that closes on free, so a segment kept after free throws
- * {@link IllegalStateException} from the JVM. Allocation sites are tracked. It costs a shared arena
- * per block: a debugging mode.
+ * Freed blocks are filled with {@value CheckedBlocks#POISON_BYTE_HEX} and checked when handed out
+ * again (a write after free throws {@link HeapCorruptionException}); every block gets at least
+ * {@value #CANARY_BYTES} canary bytes, checked on free; each block's segment is bound to a scope of
+ * its own that closes on free and at the allocator's close; allocation sites are tracked. So that a
+ * caller closing the given region cannot unmap memory under those segments, a checked slab keeps its
+ * blocks in a region of its own (with the given region's limit) and treats the given region's close
+ * as its own end: calls throw {@link IllegalStateException} naming it. A debugging mode.
  *
  * <h2>Footprint</h2>
- * Out of band, on the Java heap, per slot of a carved page: 4 bytes of state (the generation),
- * 2 of free stack, 2 of remote-free link and 1 bit of bitmap, so {@code 8.125 * pageBytes /
- * blockBytes} bytes a page: 50 % of the memory for 16-byte blocks, 12.7 % for 64-byte ones, under
- * 1 % from 1 KiB up. Checked mode and site tracking add about 16 bytes per slot. A generation per
- * block is the price of catching every stale handle. Committed off-heap memory is whole segments
- * ({@value SegmentDescriptor#SEGMENT_BYTES} bytes) that hold at least one page.
+ * Off the Java heap, in a metadata arena of the allocator's own (never next to user blocks): 6 bytes
+ * per slot of a carved page (a 4-byte state word, a 2-byte free-list link), so {@code 6 / blockBytes}
+ * of the carved memory: 37.5 % at 16 B, 9.4 % at 64 B, 2.3 % at 256 B, 0.6 % at 1 KiB, 0.04 % at
+ * 16 KiB. Slot tables of empty pages are kept for reuse by the next page of their class. On the Java
+ * heap, per page id (32 per segment) about {@value Page#HEAP_BYTES} bytes and per slot table about
+ * {@value SlotTable#HEAP_BYTES}: about 0.2 % of the committed segments, whatever the block size.
+ * Each cache adds about 2 KiB of heap; checked mode and site tracking add about 40 bytes per slot.
+ * {@link #footprint()} reports both figures.
  */
 public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     /** Bytes of canary after each block in checked mode, at least. */
     public static final int CANARY_BYTES = BlockChecks.CANARY_BYTES;
     /** The largest request in checked mode: the largest block less the canary. */
     public static final int MAX_CHECKED_REQUEST = SizeClasses.MAX_BLOCK_BYTES - CANARY_BYTES;
-    static final String POISON_BYTE_HEX = "0xDE";
-    private static final long ADOPTEE_GRACE_NANOS = 1_000_000_000L;
-    private static final int SWEEP_PAGES = 64;
-    /** Global scope, every address: only for zeroing blocks this allocator owns (see zero). */
-    private static final MemorySegment EVERY_ADDRESS = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final String name;
-    /** This allocator's identity in its handles (see {@link Handles}). */
-    private final int tag = Handles.nextTag();
+    /** The region whose close ends this allocator: the given one, or its own. */
+    private final Region watched;
+    /** The region blocks live in: the given one, or its own (always its own in checked mode). */
     private final Region region;
     private final boolean ownsRegion;
-    private final boolean zeroing;
     private final boolean checked;
-    private final boolean trackSites;
-    private final LeakListener leakListener;
     private final int maxRequest;
-    private final ThreadLocal<ThreadCache> caches = ThreadLocal.withInitial(this::register);
-    private final Object lock = new Object();
-
-    /** Published with a volatile store when it grows; entries never change once set. */
-    private volatile Page[] pages = new Page[0];
-    /** Guarded by {@link #lock}. */
-    private Segment[] segments = new Segment[0];
-    /** Live caches. Guarded by {@link #lock}. */
-    private final List<ThreadCache> registry = new ArrayList<>();
-    /** Counters of adopted caches, folded in. Guarded by {@link #lock}. */
-    private final long[] retiredCounters = new long[ThreadCache.COUNTER_SLOTS];
-    /** Blocks the committed pages of each class can hold. Guarded by {@link #lock}. */
-    private final long[] capacityByClass = new long[SizeClasses.COUNT];
-    /** Guarded by {@link #lock}. */
-    private int segmentCount;
+    private final int extraBytes;
+    private final BlockMode mode;
+    private final HandleCheck check;
+    private final LeakReporter leaks;
+    private final PageHeap heap;
+    private final SlabValidation validation;
+    private final CacheDirectory directory;
     private volatile boolean closed;
-
-    private final AtomicLong failures = new AtomicLong();
-    private final AtomicLong doubleFrees = new AtomicLong();
-    private final AtomicLong useAfterFrees = new AtomicLong();
-    private final AtomicLong corruptions = new AtomicLong();
-    private final AtomicLong leaks = new AtomicLong();
+    /** Per class, blocks still live at close (reported as leaks), so snapshots after close add up. */
+    private long[] leakedAtClose = new long[SizeClasses.COUNT];
 
     private SlabAllocator(Builder b) {
         this.name = b.name;
-        this.ownsRegion = b.region == null;
-        this.region = ownsRegion ? Region.builder().name(b.name).reserve(b.reserveBytes).build() : b.region;
-        this.zeroing = b.zeroing;
         this.checked = b.checked;
-        this.trackSites = b.trackSites || b.checked;
-        this.leakListener = b.leakListener;
-        this.maxRequest = checked ? MAX_CHECKED_REQUEST : SizeClasses.MAX_BLOCK_BYTES;
+        this.ownsRegion = b.region == null || b.checked;
+        if (b.region == null) {
+            this.region = Region.builder().name(b.name).reserve(b.reserveBytes).build();
+        } else if (b.checked) {
+            this.region = Region.builder().name(b.name + ".checked").reserve(b.region.reservedBytes())
+                    .limit(b.region.limitBytes()).build();
+        } else {
+            this.region = b.region;
+        }
+        this.watched = b.region != null ? b.region : region;
+        this.mode = b.checked ? new CheckedBlocks(b.name) : new PlainBlocks(b.zeroing, b.trackSites, b.name);
+        this.maxRequest = b.checked ? MAX_CHECKED_REQUEST : SizeClasses.MAX_BLOCK_BYTES;
+        this.extraBytes = mode.extraBytes;
+        this.check = new HandleCheck(b.name);
+        this.leaks = new LeakReporter(b.name, b.leakListener);
+        this.heap = new PageHeap(b.name, region, mode);
+        this.validation = new SlabValidation(heap, mode, check, Handles.nextTag());
+        this.directory = new CacheDirectory(() -> new ThreadCache(heap, mode, validation),
+                Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        heap.beforeCarve(directory::reclaimBeforeCarve);
     }
 
     /** {@return a builder: own region, zeroing on, checked mode off, site tracking off} */
@@ -144,11 +144,17 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         return new Builder();
     }
 
-    // ------------------------------------------------------------------ allocation
+    /** {@return the largest request this allocator serves: 32 KiB, less the canary in checked mode} */
+    public long maxRequestBytes() {
+        return maxRequest;
+    }
+
+    // ------------------------------------------------------------------ allocate and free
 
     /**
      * Allocates a block of the smallest class that holds {@code byteSize} bytes, zeroed unless
-     * zeroing is off. Takes no lock and no CAS unless this thread's page of the class is used up.
+     * zeroing is off. Takes no lock and no CAS unless this thread's page of the class is used up
+     * (or the caller is a virtual thread: one CAS to borrow a cache).
      *
      * @param byteSize the bytes wanted, in {@code [1, 32768]} ({@code [1, 32760]} in checked mode)
      * @return the block's handle
@@ -156,132 +162,121 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      * @throws OutOfOffHeapMemoryException if the region cannot lend another segment
      * @throws HeapCorruptionException in checked mode, if the block was written after it was freed
      *         (the block is re-poisoned and stays free; the next allocation goes on)
-     * @throws IllegalStateException if the allocator is closed
+     * @throws IllegalStateException if the allocator or its region is closed
      */
-    /** {@return the largest request this allocator serves: 32 KiB, less the canary in checked mode} */
-    public long maxRequestBytes() {
-        return maxRequest;
-    }
-
     @Override
     public long allocate(long byteSize) {
         if (byteSize < 1 || byteSize > maxRequest) {
-            throw new IllegalArgumentException("slab block size must be in [1, " + maxRequest + "]: byteSize="
-                    + byteSize + ", allocator=" + name);
+            throw badSize(byteSize);
         }
         ensureOpen();
-        int sizeClass = SizeClasses.classOf(checked ? byteSize + CANARY_BYTES : byteSize);
-        ThreadCache cache = caches.get();
-        Page page = cache.current[sizeClass];
-        if (page == null || page.freeTop == 0) {
-            page = refill(cache, sizeClass);
+        int sizeClass = SizeClasses.classOf(byteSize + extraBytes);
+        Thread thread = Thread.currentThread();
+        ThreadCache cache = directory.platform(thread);
+        if (cache != null) {
+            return cache.allocate(sizeClass, byteSize);
         }
-        int slot = page.popFree();
-        int generation = page.state[slot] >>> 1; // plain: the slot is free, only the owner writes it now
-        long offset = page.blockOffset(slot);
-        if (checked) {
-            prepareChecked(page, slot, offset, (int) byteSize);
-        } else if (slot >= page.freshFrom) {
-            page.freshFrom = slot + 1; // never used since its memory was committed zero
-        } else if (zeroing) {
-            zero(page.memory, offset, page.blockBytes);
+        return allocateElsewhere(thread, sizeClass, byteSize);
+    }
+
+    private long allocateElsewhere(Thread thread, int sizeClass, long byteSize) {
+        if (!thread.isVirtual()) {
+            return directory.claim(thread).allocate(sizeClass, byteSize);
         }
-        if (trackSites) {
-            page.sites[slot] = new Throwable("allocation site of a " + byteSize + "-byte block, allocator=" + name);
+        ThreadCache cache = directory.borrow(thread, null);
+        try {
+            return cache.allocate(sizeClass, byteSize);
+        } finally {
+            cache.unlock();
         }
-        page.live++;
-        // release: publishes the zeroed block and its metadata to a thread that reads the state
-        Page.STATE.setRelease(page.state, slot, (generation << 1) | 1);
-        if (Counting.ENABLED) {
-            long[] counters = cache.counters;
-            counters[ThreadCache.ALLOCATIONS]++;
-            counters[ThreadCache.CLASS_ALLOCATIONS + sizeClass]++;
-        }
-        return Handles.pack(Handles.KIND_SLAB, tag, generation, SegmentDescriptor.location(page.id, slot));
     }
 
     /**
-     * Frees a block. From the thread that owns the block's page: no lock, no CAS. From any other
-     * thread: one CAS on the block's state and one on the page's remote-free stack.
+     * Frees a block. By the thread whose cache owns the block's page: no lock, no CAS. By any other:
+     * one CAS on the block's state word, and the block reaches its owner in a batch.
      *
      * @param handle a live handle of this allocator
      * @throws DoubleFreeException if the block was freed already (or the handle is stale)
-     * @throws ForeignPointerException if this allocator never issued the handle
+     * @throws ForeignPointerException if this allocator never made the handle
      * @throws HeapCorruptionException in checked mode, if the canary after the block was overwritten;
      *         the block is freed all the same
-     * @throws IllegalStateException if the allocator is closed
+     * @throws IllegalStateException if the allocator or its region is closed
      */
     @Override
     public void free(long handle) {
         ensureOpen();
-        Page page = pageOf(handle);
-        if (!names(page, handle)) {
-            throw misuse(handle, page, true);
-        }
+        Page page = validation.pageOf(handle);
         int slot = SegmentDescriptor.slot(Handles.location(handle));
-        int liveState = (Handles.generation(handle) << 1) | 1;
-        int[] state = page.state;
-        HeapCorruptionException overrun = checked ? checkCanary(page, slot, handle) : null;
-        int freeState = Handles.nextGeneration(Handles.generation(handle)) << 1;
-        ThreadCache owner = page.owner;
-        // Only the owner's thread ever stores its cache into page.owner, so seeing our own thread
-        // there is exact; it also saves the thread-local lookup on the common path.
-        boolean local = owner != null && owner.thread == Thread.currentThread();
-        ThreadCache cache = local ? owner : caches.get();
-        long[] counters = cache.counters;
-        if (local) {
-            // release: publishes "freed" to threads that validate handles of this block
-            Page.STATE.setRelease(state, slot, freeState);
-            afterFree(page, slot);
-            localFree(cache, page, slot);
+        if (slot >= page.capacity) {
+            throw validation.reject(page, slot, handle, true);
+        }
+        Thread thread = Thread.currentThread();
+        ThreadCache cache = directory.platform(thread);
+        if (cache == null) {
+            freeElsewhere(thread, page, slot, handle);
+        } else if (page.owner == cache) {
+            cache.freeLocal(page, slot, handle);
         } else {
-            if (!Page.STATE.compareAndSet(state, slot, liveState, freeState)) {
-                throw misuse(handle, page, true); // another thread freed it first
-            }
-            afterFree(page, slot);
-            remoteFree(page, slot);
-            counters[ThreadCache.REMOTE_FREES]++;
-        }
-        if (Counting.ENABLED) {
-            counters[ThreadCache.FREES]++;
-            counters[ThreadCache.CLASS_FREES + page.sizeClass]++;
-        }
-        if (overrun != null) {
-            throw overrun;
+            cache.freeRemote(page, slot, handle);
         }
     }
 
+    private void freeElsewhere(Thread thread, Page page, int slot, long handle) {
+        if (!thread.isVirtual()) {
+            ThreadCache cache = directory.claim(thread);
+            if (page.owner == cache) {
+                cache.freeLocal(page, slot, handle);
+            } else {
+                cache.freeRemote(page, slot, handle);
+            }
+            return;
+        }
+        ThreadCache cache = directory.borrow(thread, page.lvOwner());
+        try {
+            if (page.owner == cache) {
+                cache.freeLocal(page, slot, handle);
+            } else {
+                cache.freeRemote(page, slot, handle);
+            }
+        } finally {
+            cache.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ reading a block
+
     /**
-     * {@return a segment bounded to the block: a slice of its span (checked mode: of its own arena)}
+     * {@return a segment bounded to the block: a slice of its span (checked mode: bound to the
+     * block's own scope)}
      *
      * @param handle a live handle
      * @throws UseAfterFreeException if the block was freed
-     * @throws ForeignPointerException if this allocator never issued the handle
-     * @throws IllegalStateException if the allocator is closed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IllegalStateException if the allocator or its region is closed
      */
     @Override
     public MemorySegment segment(long handle) {
-        Page page = liveBlock(handle);
-        int slot = SegmentDescriptor.slot(Handles.location(handle));
-        if (checked) {
-            return page.scoped[slot];
-        }
-        return page.memory.asSlice(page.blockOffset(slot), page.blockBytes);
+        ensureOpen();
+        Page page = validation.pageOf(handle);
+        int slot = live(page, handle);
+        return mode.segment(page, slot);
     }
 
     /**
      * {@return the address of the block's first byte} For the raw path: code that reads and writes
-     * through a segment of its own and wants no object per access. The address is valid until the
-     * block is freed; nothing checks accesses through it (checked mode cannot protect it).
+     * through a segment of its own. Valid until the block is freed; nothing checks accesses through
+     * it (checked mode cannot protect it).
      *
      * @param handle a live handle
      * @throws UseAfterFreeException if the block was freed
-     * @throws ForeignPointerException if this allocator never issued the handle
-     * @throws IllegalStateException if the allocator is closed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IllegalStateException if the allocator or its region is closed
      */
     public long address(long handle) {
-        Page page = liveBlock(handle);
-        return page.memory.address() + page.blockOffset(SegmentDescriptor.slot(Handles.location(handle)));
+        ensureOpen();
+        Page page = validation.pageOf(handle);
+        int slot = live(page, handle);
+        return page.memory.address() + page.blockOffset(slot);
     }
 
     /**
@@ -289,21 +284,227 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      *
      * @param handle a live handle
      * @throws UseAfterFreeException if the block was freed
-     * @throws ForeignPointerException if this allocator never issued the handle
-     * @throws IllegalStateException if the allocator is closed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IllegalStateException if the allocator or its region is closed
      */
     @Override
     public long byteSize(long handle) {
-        Page page = liveBlock(handle);
-        return checked ? page.requested[SegmentDescriptor.slot(Handles.location(handle))] : page.blockBytes;
+        ensureOpen();
+        Page page = validation.pageOf(handle);
+        return mode.usableBytes(page, live(page, handle));
     }
 
     /** {@return whether {@code handle} is a live block of this allocator; never throws} */
     @Override
     public boolean isLive(long handle) {
-        Page page = closed ? null : lookup(handle);
-        return page != null && names(page, handle);
+        return !closed && validation.isLive(handle);
     }
+
+    private int live(Page page, long handle) {
+        int slot = SegmentDescriptor.slot(Handles.location(handle));
+        if (slot >= page.capacity || page.lvState(slot) != SlotState.liveOf(handle)) {
+            throw validation.reject(page, slot, handle, false);
+        }
+        return slot;
+    }
+
+    // ------------------------------------------------------------------ the validated access path
+
+    /**
+     * Reads a {@code long} (native byte order, any alignment) at {@code offset} in the block. Checks
+     * the handle's generation and the offset on every call; makes no object.
+     *
+     * <p>Thread-safety: as a plain field read; the caller orders it with the block's writers.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 8 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public long getLong(long handle, long offset) {
+        Page page = validation.pageOf(handle);
+        long at = validation.at(page, SegmentDescriptor.slot(Handles.location(handle)), handle, offset, Long.BYTES);
+        return page.memory.get(ValueLayout.JAVA_LONG_UNALIGNED, at);
+    }
+
+    /**
+     * Writes a {@code long} (native byte order, any alignment) at {@code offset} in the block; the
+     * checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 8 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void putLong(long handle, long offset, long value) {
+        Page page = validation.pageOf(handle);
+        long at = validation.at(page, SegmentDescriptor.slot(Handles.location(handle)), handle, offset, Long.BYTES);
+        page.memory.set(ValueLayout.JAVA_LONG_UNALIGNED, at, value);
+    }
+
+    /**
+     * Reads an {@code int} at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 4 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public int getInt(long handle, long offset) {
+        Page page = validation.pageOf(handle);
+        long at = validation.at(page, SegmentDescriptor.slot(Handles.location(handle)), handle, offset, Integer.BYTES);
+        return page.memory.get(ValueLayout.JAVA_INT_UNALIGNED, at);
+    }
+
+    /**
+     * Writes an {@code int} at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 4 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void putInt(long handle, long offset, int value) {
+        Page page = validation.pageOf(handle);
+        long at = validation.at(page, SegmentDescriptor.slot(Handles.location(handle)), handle, offset, Integer.BYTES);
+        page.memory.set(ValueLayout.JAVA_INT_UNALIGNED, at, value);
+    }
+
+    /**
+     * Reads a byte at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the byte is not inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public byte getByte(long handle, long offset) {
+        Page page = validation.pageOf(handle);
+        long at = validation.at(page, SegmentDescriptor.slot(Handles.location(handle)), handle, offset, 1);
+        return page.memory.get(ValueLayout.JAVA_BYTE, at);
+    }
+
+    /**
+     * Writes a byte at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the byte is not inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void putByte(long handle, long offset, byte value) {
+        Page page = validation.pageOf(handle);
+        long at = validation.at(page, SegmentDescriptor.slot(Handles.location(handle)), handle, offset, 1);
+        page.memory.set(ValueLayout.JAVA_BYTE, at, value);
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code source} from {@code sourceIndex} into the block at
+     * {@code offset}; the checks of {@link #getLong}.
+     *
+     * @param source the array to copy from
+     * @param sourceIndex the first byte of the array to copy
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param length the bytes to copy
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the bytes are not all inside the block or the array
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void copyFrom(byte[] source, int sourceIndex, long handle, long offset, int length) {
+        Page page = validation.pageOf(handle);
+        long at = validation.at(page, SegmentDescriptor.slot(Handles.location(handle)), handle, offset, length);
+        MemorySegment.copy(source, sourceIndex, page.memory, ValueLayout.JAVA_BYTE, at, length);
+    }
+
+    /**
+     * Copies {@code length} bytes of the block from {@code offset} into {@code target} at
+     * {@code targetIndex}; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param target the array to copy into
+     * @param targetIndex the first byte of the array to write
+     * @param length the bytes to copy
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the bytes are not all inside the block or the array
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void copyTo(long handle, long offset, byte[] target, int targetIndex, int length) {
+        Page page = validation.pageOf(handle);
+        long at = validation.at(page, SegmentDescriptor.slot(Handles.location(handle)), handle, offset, length);
+        MemorySegment.copy(page.memory, ValueLayout.JAVA_BYTE, at, target, targetIndex, length);
+    }
+
+    // ------------------------------------------------------------------ giving memory back
+
+    /**
+     * Gives back what holds no live block: this thread's empty current pages and those of idle
+     * pooled caches (dead threads' caches are pooled first), so a segment with no page left goes back
+     * to the region; then purges every empty unit of the segments still held (see
+     * {@link Region#purge}: mapped, reading zero). A syscall per run of empty units, under the
+     * allocator's lock: call it off the hot path (the façade's {@code trim()} and its decay pass do).
+     * The current pages of other live platform threads stay theirs.
+     *
+     * <p>Thread-safety: thread-safe.
+     *
+     * @return the bytes purged
+     * @throws IllegalStateException if the allocator or its region is closed
+     * @throws dev.offheap.allocator.NativeCallException if the kernel refuses; units not yet
+     *         purged stay as they were
+     */
+    public long purgeEmptyPages() {
+        trim();
+        return heap.purgeEmptyUnits();
+    }
+
+    /**
+     * Retires every empty page it can reach without another live thread's help (this thread's, idle
+     * pooled caches', dead threads'), so segments left without a page go back to the region before
+     * the region's own trim decommits idle memory. No purge.
+     *
+     * <p>Thread-safety: thread-safe.
+     *
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void trim() {
+        ensureOpen();
+        Thread thread = Thread.currentThread();
+        ThreadCache own = thread.isVirtual() ? null : directory.platform(thread);
+        if (own != null) {
+            own.trim();
+        }
+        directory.reclaimDead();
+        for (ThreadCache idle : directory.lockIdlePooled()) {
+            try {
+                idle.trim();
+            } finally {
+                idle.unlock();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ figures
 
     @Override
     public String name() {
@@ -315,621 +516,178 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         return checked;
     }
 
-    /** {@return the region the segments come from} */
+    /** {@return the region the segments come from (checked mode: the allocator's own)} */
     public Region region() {
         return region;
     }
 
-    // ------------------------------------------------------------------ handle validation
-
-    private Page liveBlock(long handle) {
-        ensureOpen();
-        Page page = pageOf(handle);
-        if (!names(page, handle)) {
-            throw misuse(handle, page, false);
-        }
-        return page;
-    }
-
-    /** {@return whether the handle's slot in {@code page} is live with the handle's generation} */
-    private static boolean names(Page page, long handle) {
-        int slot = SegmentDescriptor.slot(Handles.location(handle));
-        int[] state = page.state;
-        return slot < state.length
-                && (int) Page.STATE.getAcquire(state, slot) == ((Handles.generation(handle) << 1) | 1);
-    }
-
-    /** {@return the page a slab handle's location names, or null if it is no slab handle or no page} */
-    private Page lookup(long handle) {
-        if (!Handles.hasShape(handle, Handles.KIND_SLAB, tag)) {
-            return null;
-        }
-        long pageId = SegmentDescriptor.pageId(Handles.location(handle));
-        Page[] table = pages;
-        Page page = pageId < table.length ? table[(int) pageId] : null;
-        return page == null || page.state == null ? null : page;
-    }
-
-    /** {@return the page a handle names} or throws ForeignPointerException. */
-    private Page pageOf(long handle) {
-        Page page = lookup(handle);
-        if (page == null) {
-            throw foreign(handle, !Handles.hasShape(handle, Handles.KIND_SLAB, tag)
-                    ? "not a slab handle" : "location outside this allocator's pages");
-        }
-        return page;
-    }
-
-    /** Classifies a handle that failed the live check: stale (freed) or never issued. */
-    private RuntimeException misuse(long handle, Page page, boolean freeing) {
-        int slot = SegmentDescriptor.slot(Handles.location(handle));
-        int[] state = page.state;
-        if (slot >= state.length) {
-            return foreign(handle, "slot outside its page");
-        }
-        int generation = Handles.generation(handle);
-        int current = (int) Page.STATE.getAcquire(state, slot) >>> 1;
-        if (generation == 0 || generation >= current) {
-            return foreign(handle, "slot never allocated with this generation");
-        }
-        Throwable site = page.sites != null ? page.sites[slot] : null;
-        if (freeing) {
-            doubleFrees.incrementAndGet();
-            OffHeapEvents.emitDoubleFree(name, handle, page.blockBytes);
-            return new DoubleFreeException("double free: block already freed: handle=" + Handles.toString(handle)
-                    + ", allocator=" + name + ", currentGeneration=" + current, site);
-        }
-        useAfterFrees.incrementAndGet();
-        OffHeapEvents.emitUseAfterFree(name, handle, page.blockBytes);
-        return new UseAfterFreeException("use after free: block was freed: handle=" + Handles.toString(handle)
-                + ", allocator=" + name + ", currentGeneration=" + current, site);
-    }
-
-    private ForeignPointerException foreign(long handle, String why) {
-        return new ForeignPointerException("foreign handle, " + why + ": handle=" + Handles.toString(handle)
-                + ", allocator=" + name);
-    }
-
-    // ------------------------------------------------------------------ free paths
-
-    /** Owner's free: the slot goes back on the page's stack. */
-    private void localFree(ThreadCache cache, Page page, int slot) {
-        if (!page.pushFree(slot)) {
-            doubleFrees.incrementAndGet(); // lost a race with a remote free of the same block
-            return;
-        }
-        page.live--;
-        settle(cache, page);
-    }
-
-    /** Another thread's free: make sure the owner will look, then hand the slot over. */
-    private void remoteFree(Page page, int slot) {
-        // Queue the page first, then push the slot: the owner cannot retire a page that still counts
-        // this block as live, so the page is still this owner's when it reaches the queue.
-        if ((int) Page.QUEUED.getVolatile(page) == 0 && Page.QUEUED.compareAndSet(page, 0, 1)) {
-            ((ThreadCache) Page.OWNER.getAcquire(page)).enqueueRemote(page);
-        }
-        page.pushRemote(slot);
-    }
-
-    /** After a page gained free slots: list it, or give it back if it is empty. Owner only. */
-    private void settle(ThreadCache cache, Page page) {
-        if (page == cache.current[page.sizeClass]) {
-            return;
-        }
-        if (page.live == 0 && (int) Page.QUEUED.getVolatile(page) == 0) {
-            retire(cache, page);
-        } else if (!page.inAvail && page.freeTop > 0) {
-            cache.addAvail(page);
-        }
-    }
-
-    /** Takes back every block other threads freed into pages this cache (or its adoptees) owns. */
-    private void drainRemote(ThreadCache cache) {
-        drainQueue(cache, cache);
-        for (int i = 0; i < cache.adoptees.size(); i++) {
-            drainQueue(cache, cache.adoptees.get(i));
-        }
-    }
-
-    private void drainQueue(ThreadCache cache, ThreadCache queueOwner) {
-        Page page = queueOwner.takeRemotePages();
-        while (page != null) {
-            Page next = page.nextRemotePage;
-            page.nextRemotePage = null;
-            Page.QUEUED.setVolatile(page, 0); // before taking the slots: a later free queues it again
-            if (page.owner == cache) {
-                drainPage(cache, page);
-            }
-            page = next;
-        }
-    }
-
-    private void drainPage(ThreadCache cache, Page page) {
-        int slot = page.takeRemote();
-        // A chain is at most capacity long; the bound keeps a chain damaged by racing double frees
-        // (see free) from looping.
-        for (int steps = 0; slot != Page.EMPTY && steps < page.capacity; steps++) {
-            int next = page.remoteNext[slot];
-            // A slot still live, or already on the stack, came here twice through two frees that
-            // raced (one local plain store, one remote CAS): count it and keep it off the stack.
-            if (((int) Page.STATE.getAcquire(page.state, slot) & 1) == 0 && page.pushFree(slot)) {
-                page.live--;
-            } else {
-                doubleFrees.incrementAndGet();
-            }
-            slot = next;
-        }
-        settle(cache, page);
-    }
-
-    // ------------------------------------------------------------------ pages
-
-    /** The current page of the class is used up: find another with free slots, or carve one. */
-    private Page refill(ThreadCache cache, int sizeClass) {
-        drainRemote(cache);
-        Page current = cache.current[sizeClass];
-        if (current != null) {
-            drainPage(cache, current);
-            if (current.freeTop > 0) {
-                return current;
-            }
-        }
-        Page next = cache.availHead[sizeClass];
-        if (next == null) {
-            sweepStranded(cache);
-            next = cache.availHead[sizeClass];
-        }
-        if (next == null) {
-            next = carve(cache, sizeClass);
-        }
-        if (next.inAvail) {
-            cache.removeAvail(next);
-        }
-        cache.current[sizeClass] = next;
-        return next;
-    }
-
     /**
-     * Looks at up to {@value #SWEEP_PAGES} owned pages, from a rotating cursor, for remote frees
-     * that no queue entry announces. A remote freer queues the page before it pushes its block, so
-     * the owner may drain the queue entry in between and the block waits on the page (stranded)
-     * until the next remote free there; this sweep, run before a page is carved, bounds that wait.
-     * Owner only.
-     */
-    private void sweepStranded(ThreadCache cache) {
-        for (int n = 0; n < SWEEP_PAGES && cache.ownedCount > 0; n++) {
-            int i = cache.sweepCursor % cache.ownedCount;
-            cache.sweepCursor = i + 1;
-            Page page = cache.owned[i];
-            if ((int) Page.REMOTE_HEAD.getVolatile(page) != Page.EMPTY) {
-                drainPage(cache, page); // may retire the page, which moves another into slot i
-            }
-        }
-    }
-
-    private Page carve(ThreadCache cache, int sizeClass) {
-        synchronized (lock) {
-            ensureOpen();
-            adoptDeadCaches(cache);
-            pruneAdoptees(cache);
-            if (cache.availHead[sizeClass] != null) {
-                return cache.availHead[sizeClass];
-            }
-            int units = SegmentDescriptor.unitsPerPage(sizeClass);
-            Segment segment = null;
-            int first = -1;
-            for (Segment s : segments) {
-                if (s != null && (first = s.findFreeRun(units)) >= 0) {
-                    segment = s;
-                    break;
-                }
-            }
-            if (segment == null) {
-                segment = newSegment(sizeClass);
-                first = 0;
-            }
-            int runMask = (int) ((1L << units) - 1) << first;
-            segment.usedUnits |= runMask;
-            segment.purgedUnits &= ~runMask; // about to be touched again
-            boolean zeroed = (segment.touchedUnits & runMask) == 0;
-            segment.touchedUnits |= runMask;
-            int pageId = segment.index * SegmentDescriptor.UNITS_PER_SEGMENT + first;
-            Page page = pages[pageId]; // made with its segment slot, see newSegment
-            initPage(page, segment, first, units, sizeClass, zeroed);
-            capacityByClass[sizeClass] += page.capacity;
-            Page.OWNER.setRelease(page, cache); // publishes the carved layout to remote freers
-            cache.addOwned(page);
-            return page;
-        }
-    }
-
-    private Segment newSegment(int sizeClass) {
-        Span span;
-        try {
-            span = region.acquire(SegmentDescriptor.SEGMENT_BYTES);
-        } catch (OutOfOffHeapMemoryException e) {
-            failures.incrementAndGet();
-            throw e;
-        }
-        int index = 0;
-        while (index < segments.length && segments[index] != null) {
-            index++;
-        }
-        if ((long) (index + 1) * SegmentDescriptor.UNITS_PER_SEGMENT > SegmentDescriptor.MAX_PAGE_IDS) {
-            region.release(span);
-            failures.incrementAndGet();
-            throw new OutOfOffHeapMemoryException("page ids exhausted", name, SizeClasses.blockBytes(sizeClass),
-                    (long) SegmentDescriptor.MAX_PAGE_IDS * SegmentDescriptor.UNIT_BYTES,
-                    (long) segmentCount * SegmentDescriptor.SEGMENT_BYTES, 0);
-        }
-        Page[] table = pages;
-        if (index == segments.length) {
-            segments = Arrays.copyOf(segments, Math.max(4, segments.length * 2));
-            table = Arrays.copyOf(table, segments.length * SegmentDescriptor.UNITS_PER_SEGMENT);
-        }
-        int firstId = index * SegmentDescriptor.UNITS_PER_SEGMENT;
-        for (int id = firstId; id < firstId + SegmentDescriptor.UNITS_PER_SEGMENT; id++) {
-            if (table[id] == null) {
-                table[id] = new Page(id); // kept for good: a page's generations outlive its segment
-            }
-        }
-        // volatile store: publishes the table and its new pages. A handle of a page is made after
-        // this, so whoever is handed the handle sees the page; a forged one may see null: foreign.
-        pages = table;
-        Segment segment = new Segment(index, span);
-        segments[index] = segment;
-        segmentCount++;
-        return segment;
-    }
-
-    private void initPage(Page page, Segment segment, int first, int units, int sizeClass, boolean zeroed) {
-        int blockBytes = SizeClasses.blockBytes(sizeClass);
-        int capacity = units * SegmentDescriptor.UNIT_BYTES / blockBytes;
-        page.segment = segment;
-        page.firstUnit = first;
-        page.units = units;
-        page.offset = (long) first * SegmentDescriptor.UNIT_BYTES;
-        page.memory = segment.memory;
-        page.sizeClass = sizeClass;
-        page.blockBytes = blockBytes;
-        page.capacity = capacity;
-        if (page.state == null || page.state.length != capacity) {
-            page.state = new int[capacity];
-            page.freeStack = new short[capacity];
-            page.freeMap = new long[(capacity + 63) >>> 6];
-            page.remoteNext = new short[capacity];
-        }
-        if (checked) {
-            page.requested = new int[capacity];
-            page.scopes = new Arena[capacity];
-            page.scoped = new MemorySegment[capacity];
-        }
-        if (trackSites) {
-            page.sites = new Throwable[capacity];
-        }
-        Arrays.fill(page.state, page.nextBase << 1);
-        page.freeTop = 0;
-        Arrays.fill(page.freeMap, 0L);
-        for (int slot = capacity - 1; slot >= 0; slot--) {
-            page.pushFree(slot); // slot 0 on top: blocks are handed out in address order
-        }
-        page.live = 0;
-        page.freshFrom = zeroed || checked ? 0 : capacity;
-        if (checked) {
-            BlockChecks.poison(page.memory, page.offset, (long) capacity * blockBytes);
-        }
-        page.remoteHead = Page.EMPTY;
-        page.queued = 0;
-        page.active = true;
-    }
-
-    /** Gives an empty page's units back to its segment, and the segment to the region if all are empty. */
-    private void retire(ThreadCache cache, Page page) {
-        if (page.inAvail) {
-            cache.removeAvail(page);
-        }
-        if (cache.current[page.sizeClass] == page) {
-            cache.current[page.sizeClass] = null;
-        }
-        cache.removeOwned(page);
-        synchronized (lock) {
-            retireLocked(page);
-        }
-    }
-
-    private void retireLocked(Page page) {
-        int base = page.nextBase;
-        for (int s : page.state) {
-            base = Math.max(base, s >>> 1);
-        }
-        page.nextBase = base;
-        Arrays.fill(page.state, base << 1); // release not needed: no live block to publish
-        page.owner = null;
-        page.active = false;
-        page.sites = null;
-        page.scopes = null;
-        page.scoped = null;
-        capacityByClass[page.sizeClass] -= page.capacity;
-        Segment segment = page.segment;
-        segment.usedUnits &= ~((int) ((1L << page.units) - 1) << page.firstUnit);
-        region.requestPurge(); // the page's units are empty: purged after a decay delay if a pass is set
-        if (segment.usedUnits == 0 && !closed) {
-            try {
-                region.release(segment.span);
-            } catch (IllegalStateException inUseByNativeCall) {
-                return; // keep the empty segment; it is reused or released at close
-            }
-            segments[segment.index] = null;
-            segmentCount--;
-        }
-    }
-
-    /**
-     * Gives the memory of every empty page (a unit of a held segment that no page holds, not purged
-     * since it last did) back to the OS, keeping it mapped: see
-     * {@link Region#purge}. The units read zero afterwards, so they are marked untouched and not
-     * zeroed again when carved. A syscall per run of such units, under the allocator's lock: call
-     * it off the hot path (the façade's {@code trim()} does). Segments wholly empty went back to
-     * the region already; the region's own trim or decay decommits those.
+     * What the allocator's metadata costs.
      *
-     * <p>Thread-safety: thread-safe; takes the allocator's lock (pages are carved under it too).
-     *
-     * @return the bytes purged
-     * @throws IllegalStateException if the allocator is closed
-     * @throws dev.offheap.allocator.NativeCallException if the kernel refuses; units not yet
-     *         purged stay as they were and are counted as touched
+     * @param heapBytes Java heap held by pages, slot tables and segments (an estimate from object
+     *        sizes; caches and checked mode's per-slot data not included)
+     * @param offHeapBytes bytes of slot tables in the metadata arena, lent or pooled
      */
-    public long purgeEmptyPages() {
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException("allocator is closed: name=" + name);
-            }
-            long purged = 0;
-            for (Segment segment : segments) {
-                if (segment == null) {
-                    continue;
-                }
-                // The region pre-faults spans: an empty unit is resident whether it held blocks or not.
-                int candidates = ~segment.usedUnits & ~segment.purgedUnits;
-                int u = 0;
-                while (u < SegmentDescriptor.UNITS_PER_SEGMENT) {
-                    if ((candidates & (1 << u)) == 0) {
-                        u++;
-                        continue;
-                    }
-                    int end = u;
-                    while (end < SegmentDescriptor.UNITS_PER_SEGMENT && (candidates & (1 << end)) != 0) {
-                        end++;
-                    }
-                    long bytes = (long) (end - u) * SegmentDescriptor.UNIT_BYTES;
-                    region.purge(segment.span, (long) u * SegmentDescriptor.UNIT_BYTES, bytes);
-                    int runMask = (int) ((1L << (end - u)) - 1) << u;
-                    segment.touchedUnits &= ~runMask; // known zero again: madvise(DONTNEED) gave zero pages
-                    segment.purgedUnits |= runMask;
-                    purged += bytes;
-                    u = end;
-                }
-            }
-            return purged;
-        }
+    public record Footprint(long heapBytes, long offHeapBytes) {
     }
 
-    /** Adopts the caches of dead threads: their pages become {@code cache}'s. Under the lock. */
-    private void adoptDeadCaches(ThreadCache cache) {
-        for (int i = registry.size() - 1; i >= 0; i--) {
-            ThreadCache dead = registry.get(i);
-            if (dead == cache || dead.thread.isAlive()) {
-                continue; // isAlive() false: the dead thread's writes happen-before what follows
-            }
-            registry.remove(i);
-            dead.adoptedAtNanos = System.nanoTime();
-            for (int c = 0; c < ThreadCache.COUNTER_SLOTS; c++) {
-                retiredCounters[c] += dead.counters[c];
-            }
-            cache.adoptees.add(dead);
-            cache.adoptees.addAll(dead.adoptees);
-            dead.adoptees.clear();
-            List<Page> taken = new ArrayList<>(dead.ownedCount);
-            for (int p = 0; p < dead.ownedCount; p++) {
-                Page page = dead.owned[p];
-                page.inAvail = false;
-                page.availPrev = null;
-                page.availNext = null;
-                Page.OWNER.setRelease(page, cache); // remote freers queue to the adopter from now on
-                cache.addOwned(page);
-                taken.add(page);
-            }
-            dead.owned = new Page[0];
-            dead.ownedCount = 0;
-            Arrays.fill(dead.current, null);
-            Arrays.fill(dead.availHead, null);
-            drainQueue(cache, dead);
-            for (Page page : taken) {
-                if (page.owner == cache) { // not retired by the drain above
-                    drainPage(cache, page);
-                }
-            }
+    /** {@return the metadata footprint now} Takes the allocator's lock. */
+    public Footprint footprint() {
+        synchronized (heap.lock) {
+            return new Footprint(heap.heapBytes() + (long) directory.all().length * 2048, heap.metadataBytes());
         }
     }
 
     /**
-     * Forgets adopted caches whose queue is empty a while after adoption. A remote freer that read
-     * the old owner just before the adoption may still be queueing a page there; a second is far
-     * longer than that window. Under the lock.
+     * {@return the counters summed over every cache, and the bytes} Live blocks are what the pages
+     * count as used less the remote frees on their way to their page's owner; frees are allocations
+     * less live blocks (and less blocks leaked at close). Exact when no call runs; a racing double
+     * free whose slot was reused shows one block short until the owner's drain counts it. Takes the
+     * allocator's lock.
      */
-    private void pruneAdoptees(ThreadCache cache) {
-        if (cache.adoptees.isEmpty()) {
-            return;
-        }
-        long now = System.nanoTime();
-        cache.adoptees.removeIf(dead -> dead.remotePages == null && now - dead.adoptedAtNanos > ADOPTEE_GRACE_NANOS);
-    }
-
-    private ThreadCache register() {
-        ThreadCache cache = new ThreadCache(Thread.currentThread());
-        synchronized (lock) {
-            registry.add(cache);
-        }
-        return cache;
-    }
-
-    // ------------------------------------------------------------------ checked mode
-
-    private void prepareChecked(Page page, int slot, long offset, int byteSize) {
-        MemorySegment memory = page.memory;
-        int blockBytes = page.blockBytes;
-        long changed = BlockChecks.firstNotPoisoned(memory, offset, blockBytes);
-        if (changed >= 0) {
-            Throwable site = page.sites[slot];
-            BlockChecks.poison(memory, offset, blockBytes); // re-poison: the slot stays free and usable
-            page.pushFree(slot);
-            corruptions.incrementAndGet();
-            throw new HeapCorruptionException("write after free: freed block changed at byte " + changed
-                    + " (poison " + POISON_BYTE_HEX + " expected): address=0x"
-                    + Long.toHexString(memory.address() + offset) + ", blockBytes=" + blockBytes
-                    + ", allocator=" + name + (site == null ? "" : ", last allocation site attached"), site);
-        }
-        memory.asSlice(offset, byteSize).fill((byte) 0);
-        BlockChecks.writeCanary(memory, offset + byteSize, blockBytes - byteSize);
-        Arena scope = Arena.ofShared();
-        page.requested[slot] = byteSize;
-        page.scopes[slot] = scope;
-        page.scoped[slot] = MemorySegment.ofAddress(memory.address() + offset).reinterpret(byteSize, scope, null);
-    }
-
-    private HeapCorruptionException checkCanary(Page page, int slot, long handle) {
-        MemorySegment memory = page.memory;
-        long offset = page.blockOffset(slot);
-        int requested = page.requested[slot];
-        long changed = BlockChecks.firstCanaryChanged(memory, offset + requested, page.blockBytes - requested);
-        if (changed < 0) {
-            return null;
-        }
-        corruptions.incrementAndGet();
-        return new HeapCorruptionException("buffer overrun: canary after the block overwritten at byte "
-                + (requested + changed) + ": handle=" + Handles.toString(handle) + ", address=0x"
-                + Long.toHexString(memory.address() + offset) + ", byteSize=" + requested
-                + ", allocator=" + name, page.sites[slot]);
-    }
-
-    /** Checked mode: close the block's scope and poison it. The slot is free but not yet reusable. */
-    private void afterFree(Page page, int slot) {
-        if (!checked) {
-            return;
-        }
-        Arena scope = page.scopes[slot];
-        page.scopes[slot] = null;
-        page.scoped[slot] = null;
-        scope.close(); // every segment of this block throws IllegalStateException from now on
-        BlockChecks.poison(page.memory, page.blockOffset(slot), page.blockBytes);
-    }
-
-    /**
-     * Zeroes a block that was just popped by its owner, with one fill through a global-scope
-     * segment of every address: a store loop through the span's segment checks the shared scope
-     * and bounds per store and compiles to a vector loop too long for 64 bytes (measured: ~15 ns
-     * against ~5 ns for the fill). Safe: the block lies inside a span this allocator holds, and no
-     * other thread may touch it now.
-     */
-    private static void zero(MemorySegment memory, long offset, int blockBytes) {
-        EVERY_ADDRESS.asSlice(memory.address() + offset, blockBytes).fill((byte) 0);
-    }
-
-    // ------------------------------------------------------------------ metrics and close
-
-    /**
-     * {@return the counters summed over every thread cache, and the bytes} Takes the lock for the
-     * list of caches; the counters themselves are read without stopping their writers.
-     */
+    @Override
     public AllocatorSnapshot snapshot() {
-        long[] sum;
+        long[] live = new long[SizeClasses.COUNT];
         long[] capacity;
         long committed;
-        synchronized (lock) {
-            sum = retiredCounters.clone();
-            for (ThreadCache cache : registry) {
-                for (int i = 0; i < ThreadCache.COUNTER_SLOTS; i++) {
-                    sum[i] += (long) ThreadCache.COUNTERS.getOpaque(cache.counters, i);
+        boolean isClosed;
+        long[] leaked;
+        synchronized (heap.lock) {
+            isClosed = closed;
+            leaked = leakedAtClose.clone();
+            capacity = isClosed ? new long[SizeClasses.COUNT] : heap.capacityByClass();
+            committed = isClosed ? 0 : heap.committedBytes();
+            if (!isClosed) {
+                for (Page page : heap.pages()) {
+                    if (page != null && page.capacity > 0) {
+                        live[page.sizeClass] += page.used; // plain int, written by its owner: atomic, maybe a little old
+                    }
                 }
             }
-            capacity = capacityByClass.clone();
-            committed = (long) segmentCount * SegmentDescriptor.SEGMENT_BYTES;
         }
+        long remote = 0;
+        long[] allocs = new long[SizeClasses.COUNT];
+        for (ThreadCache cache : directory.all()) {
+            for (int c = 0; c < SizeClasses.COUNT; c++) {
+                allocs[c] += cache.allocations(c);
+                remote += cache.remoteFrees(c);
+                if (!isClosed) {
+                    live[c] -= cache.remoteInFlight(c); // freed, on their way to their page's owner
+                }
+            }
+        }
+        long allocations = 0;
+        long liveBlocks = 0;
+        long frees = 0;
         long usedBytes = 0;
         List<AllocatorSnapshot.SizeClassSnapshot> classes = new ArrayList<>(SizeClasses.COUNT);
         for (int c = 0; c < SizeClasses.COUNT; c++) {
-            long allocs = sum[ThreadCache.CLASS_ALLOCATIONS + c];
-            long live = allocs - sum[ThreadCache.CLASS_FREES + c];
-            usedBytes += live * SizeClasses.blockBytes(c);
-            classes.add(new AllocatorSnapshot.SizeClassSnapshot(SizeClasses.blockBytes(c), live, capacity[c], allocs));
+            allocations += allocs[c];
+            liveBlocks += live[c];
+            frees += allocs[c] - live[c] - leaked[c];
+            usedBytes += live[c] * SizeClasses.blockBytes(c);
+            classes.add(new AllocatorSnapshot.SizeClassSnapshot(SizeClasses.blockBytes(c), live[c], capacity[c], allocs[c]));
         }
-        long allocations = sum[ThreadCache.ALLOCATIONS];
-        long frees = sum[ThreadCache.FREES];
-        return new AllocatorSnapshot(name, "slab", region.reservedBytes(), committed, usedBytes,
-                allocations - frees, allocations, frees, sum[ThreadCache.REMOTE_FREES], failures.get(),
-                doubleFrees.get(), useAfterFrees.get(), corruptions.get(), leaks.get(),
-                ownsRegion ? region.decommittedBytesTotal() : 0, classes);
+        return new AllocatorSnapshot(name, "slab", isClosed ? 0 : region.reservedBytes(), committed, usedBytes,
+                liveBlocks, allocations, frees, remote, heap.failures.get(), check.doubleFrees(),
+                check.useAfterFrees(), mode.corruptions(), leaks.leakedBlocks(),
+                ownsRegion && !checked ? region.decommittedBytesTotal() : 0, classes);
     }
+
+    // ------------------------------------------------------------------ close
 
     /**
      * Reports every block still live as a leak ({@link LeakReport.Cause#OUTSTANDING_AT_CLOSE}, with
-     * allocation sites where tracked), gives every segment back and, if the allocator made its own
-     * region, closes it. Every segment of a span the allocator still held throws
-     * {@link IllegalStateException} afterwards (one of a span given back earlier throws once the
-     * region decommits it).
-     * Idempotent. Must not race with other calls on this allocator.
+     * allocation sites where tracked) through the project's leak path, closes checked mode's block
+     * scopes, gives every segment back with its scope closed (or closes its own region), and frees the
+     * metadata. Every segment handed out throws {@link IllegalStateException} afterwards. Idempotent.
+     * A call racing it on another thread finishes or throws {@link IllegalStateException}.
      */
     @Override
     public void close() {
-        synchronized (lock) {
+        long blocks = 0;
+        long bytes = 0;
+        List<Throwable> sites = new ArrayList<>();
+        synchronized (heap.lock) {
             if (closed) {
                 return;
             }
-            closed = true;
-            long blocks = 0;
-            long bytes = 0;
-            List<Throwable> sites = new ArrayList<>();
-            for (Page page : pages) {
-                if (page == null || !page.active) {
+            closed = true; // volatile: racing calls see it at their next check
+            long[] leaked = new long[SizeClasses.COUNT];
+            for (Page page : heap.pages()) {
+                if (page == null || page.capacity == 0) {
                     continue;
                 }
                 for (int slot = 0; slot < page.capacity; slot++) {
-                    if (((int) Page.STATE.getAcquire(page.state, slot) & 1) != 0) {
-                        blocks++;
-                        bytes += checked ? page.requested[slot] : page.blockBytes;
-                        if (page.sites != null && page.sites[slot] != null && sites.size() < LeakReport.MAX_SITES) {
-                            sites.add(page.sites[slot]);
-                        }
-                        if (checked && page.scopes[slot] != null) {
-                            page.scopes[slot].close();
-                        }
+                    if (SlotState.state(page.lvState(slot)) != SlotState.LIVE) {
+                        continue;
                     }
+                    blocks++;
+                    leaked[page.sizeClass]++;
+                    bytes += mode.usableBytes(page, slot);
+                    Throwable site = mode.site(page, slot);
+                    if (site != null && sites.size() < LeakReport.MAX_SITES) {
+                        sites.add(site);
+                    }
+                    mode.closeLive(page, slot);
                 }
             }
-            if (blocks > 0) {
-                leaks.addAndGet(blocks);
-                LeakListener.deliver(leakListener,
-                        new LeakReport(name, LeakReport.Cause.OUTSTANDING_AT_CLOSE, blocks, bytes, sites));
-            }
+            leakedAtClose = leaked;
+            heap.close(!ownsRegion);
+        }
+        try {
             if (ownsRegion) {
                 region.close();
-            } else {
-                for (Segment segment : segments) {
-                    if (segment != null) {
-                        region.releaseAndInvalidate(segment.span);
-                    }
-                }
             }
-            Arrays.fill(segments, null);
-            segmentCount = 0;
+        } finally {
+            heap.closeMetadata();
+            leaks.outstandingAtClose(blocks, bytes, sites);
         }
+    }
+
+    /**
+     * Test hook: gives the live block of {@code handle} the generation {@code generation}, as if its
+     * slot had been reused that often, and returns its handle with it (so a test can reach the
+     * generation wrap without 2<sup>24</sup> frees). Package-private; the caller holds the block.
+     */
+    long reissueForTest(long handle, int generation) {
+        Page page = validation.pageOf(handle);
+        int slot = live(page, handle);
+        page.soState(slot, SlotState.of(generation, SlotState.LIVE));
+        return (handle & ~((long) Handles.GENERATION_MASK << Handles.GENERATION_SHIFT))
+                | ((long) generation << Handles.GENERATION_SHIFT);
+    }
+
+    /**
+     * Test hook: the owner's free of {@code handle} as if its check had read LIVE just before a
+     * remote free's CAS won the word (the race of the owner's plain free with a remote free), so a
+     * test can run that interleaving on purpose. Package-private; call it on the page's owner.
+     */
+    void racingOwnerFreeForTest(long handle) {
+        Page page = validation.pageOf(handle);
+        ThreadCache cache = directory.platform(Thread.currentThread());
+        if (cache == null || page.owner != cache) {
+            throw new IllegalStateException("not the page's owner: handle=" + Handles.toString(handle));
+        }
+        cache.completeLocalFree(page, SegmentDescriptor.slot(Handles.location(handle)), handle, SlotState.liveOf(handle));
     }
 
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("allocator is closed: allocator=" + name);
         }
+        if (watched.isClosed()) {
+            throw regionClosed();
+        }
+    }
+
+    private IllegalStateException regionClosed() {
+        return new IllegalStateException("region is closed: region=" + watched.name() + ", allocator=" + name);
+    }
+
+    private IllegalArgumentException badSize(long byteSize) {
+        return new IllegalArgumentException("slab block size must be in [1, " + maxRequest + "]: byteSize="
+                + byteSize + ", allocator=" + name);
     }
 
     @Override
@@ -965,7 +723,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
 
         /**
          * Allocates from a region someone else owns (and closes); without it the allocator makes
-         * and closes its own.
+         * and closes its own. In checked mode the blocks live in a region of the allocator's own
+         * (with this one's limit), and this one's close ends the allocator.
          *
          * @param region the region; its chunk size must be at most a segment (2 MiB)
          * @return this builder

@@ -1,5 +1,6 @@
 package dev.offheap.allocator.facade;
 
+import dev.offheap.allocator.testing.Reuse;
 import dev.offheap.allocator.LeakReport;
 import dev.offheap.allocator.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
@@ -99,13 +100,18 @@ class OffHeapArenaTest {
             long first = memory.allocate(256);
             memory.segment(first).fill((byte) 0x5A);
             memory.free(first);
-            long reused = memory.allocate(256);
+            long reused = Reuse.reuseOf(memory, 256, first);
             // Positive control: with zeroing off the slab hands the freed block back with its bytes.
             assertEquals((byte) 0x5A, memory.segment(reused).get(ValueLayout.JAVA_BYTE, 0));
+            long dirty = memory.segment(reused).address();
             memory.segment(reused).fill((byte) 0x5A);
             memory.free(reused);
 
             MemorySegment s = arena.allocate(256, 16);
+            for (int i = 0; i < 1 << 13 && s.address() != dirty; i++) {
+                s = arena.allocate(256, 16); // until the arena is handed the dirty block
+            }
+            assertEquals(dirty, s.address(), "the arena was handed the block freed with its bytes");
             for (long i = 0; i < s.byteSize(); i++) {
                 assertEquals(0, s.get(ValueLayout.JAVA_BYTE, i), "byte " + i);
             }

