@@ -134,10 +134,10 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         this.region = ownsRegion ? Region.builder().name(b.name).reserve(b.reserveBytes).build() : b.region;
         long chunk = region.chunkBytes();
         long span = Checks.alignUp(Math.max(b.spanBytes, chunk), chunk);
-        if (span > MAX_SPAN_BYTES || region.reservedBytes() >> GRANULE_SHIFT > Handles.LOCATION_MASK) {
+        if (span > MAX_SPAN_BYTES || region.reservedBytes() > Handles.MAX_GRANULE_REGION_BYTES) {
             closeOwnRegion();
-            throw new IllegalArgumentException("span must not exceed " + MAX_SPAN_BYTES
-                    + " nor the reservation 16 TiB: spanBytes=" + span + ", reservedBytes=" + region.reservedBytes());
+            throw new IllegalArgumentException("span must not exceed " + MAX_SPAN_BYTES + " nor the reservation "
+                    + Handles.MAX_GRANULE_REGION_BYTES + ": spanBytes=" + span + ", reservedBytes=" + region.reservedBytes());
         }
         this.spanBytes = span;
         this.zeroing = b.zeroing;
