@@ -198,6 +198,11 @@ final class BlockTable {
         write(storage.entries, slot, word0(key, head), word1);
     }
 
+    /** Rewrites the record at {@code slot}, which holds {@code key} now, without a look-up. */
+    void rewrite(int slot, int key, int head, long word1) {
+        write(storage.entries, slot, word0(key, head), word1);
+    }
+
     /** Removes the record of {@code key}, which must be present. */
     void remove(int key) {
         int i = find(key);

@@ -288,9 +288,10 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     public void free(long handle) {
         synchronized (lock) {
             ensureOpen();
-            TlsfSpan sp = liveSpanOf(handle, true);
+            int slot = liveSlot(handle);
+            TlsfSpan sp = slot >= 0 ? spanOf(handle) : liveSpanOf(handle, true);
             int g = (int) (Handles.location(handle) - sp.baseGranule);
-            long record = sp.table.word1At(sp.startSlot(g));
+            long record = sp.table.word1At(slot);
             freeLocked(sp, g, BlockTable.low(record), BlockTable.high(record));
         }
     }
@@ -672,13 +673,20 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             }
             TlsfSpan sp = slots[link >>> granuleBits];
             int g = link & granuleMask;
-            int size = sp.headAt(sp.startSlot(g)) & BlockTable.SIZE_MASK;
-            unlinkFree(sp, g, size);
+            int slot = sp.startSlot(g);
+            int size = sp.headAt(slot) & BlockTable.SIZE_MASK;
             int last = sp.cellGeneration(g);
             if (last >= Handles.MAX_GENERATION) {
+                unlinkFree(sp, g, size);
                 retirePiece(sp, g, size);
                 continue;
             }
+            int generation = last + 1;
+            sp.setCellGeneration(g, generation);
+            unlinkFreeAt(sp, slot, size);
+            // The free start record becomes the live one in place (no look-up), then the tail record goes.
+            sp.table.rewrite(slot, BlockTable.startKey(g), BlockTable.LIVE | generation, BlockTable.liveWord1(need, need));
+            sp.table.remove(BlockTable.tailKey(g + size - 1));
             if (size > need) {
                 insertFree(sp, g + need, size - need);
             }
@@ -686,9 +694,6 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
                 sp.spare = false;
                 spareCount--;
             }
-            int generation = last + 1;
-            sp.setCellGeneration(g, generation);
-            sp.table.put(BlockTable.startKey(g), BlockTable.LIVE | generation, BlockTable.liveWord1(need, need));
             sp.liveBlocks++;
             pendingZeroGranules = zeroing && g < sp.cleanFrom ? Math.min(need, sp.cleanFrom - g) : 0;
             // Granules below the end may be written by the user from now on.
@@ -989,8 +994,17 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
 
     /** Takes free block {@code [g, g + size)} off its list and drops its tail record; its start record stays. */
     private void unlinkFree(TlsfSpan sp, int g, int size) {
+        unlinkFreeAt(sp, sp.startSlot(g), size);
+        sp.table.remove(BlockTable.tailKey(g + size - 1));
+    }
+
+    /**
+     * Takes the free block whose start record is at table slot {@code slot} off its list; its
+     * records stay (only other free records' links change, so the slot stays valid).
+     */
+    private void unlinkFreeAt(TlsfSpan sp, int slot, int size) {
         int list = listOf(size);
-        long links = sp.table.word1At(sp.startSlot(g));
+        long links = sp.table.word1At(slot);
         int next = BlockTable.low(links);
         int prev = BlockTable.high(links);
         if (prev != TlsfSpan.NIL) {
@@ -1008,7 +1022,6 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         if (next != TlsfSpan.NIL) {
             setPrev(next, prev);
         }
-        sp.table.remove(BlockTable.tailKey(g + size - 1));
     }
 
     private void setNext(int link, int next) {
