@@ -9,7 +9,9 @@ import java.lang.invoke.VarHandle;
  * The out-of-band records of the blocks of one TLSF span: an open-addressing hash table (linear
  * probing, backward-shift deletion, no tombstones) off the Java heap, in memory its allocator
  * allocates for metadata only (an {@code Arena.ofShared()}), away from every user block: an overrun
- * of a block cannot reach it. It holds one record per block start (live, free or retired) and one
+ * of a block cannot reach it (each storage is an {@code Arena.ofAuto()} allocation: freed by the
+ * garbage collector once no reader holds it, which is what makes the lock-free read safe against a
+ * table that grows or shrinks under it). It holds one record per block start (live, free or retired) and one
  * per free block's last granule (the boundary tag that coalescing with a left neighbour needs), so
  * it grows with the number of blocks, never with the bytes of the span.
  *
@@ -36,8 +38,9 @@ import java.lang.invoke.VarHandle;
  * {@code word0 := …} (release); the reader reads word0, word1 and word0 again (acquire) and accepts
  * only if both word0 reads are the live word0 it wants. A live record's word1 never changes without
  * its word0 changing first. Misses during a concurrent move are possible: the caller then asks again
- * under the lock. A grown table's old storage is never written again (readers still on it see a
- * frozen, once-true state) and stays allocated until the allocator closes.
+ * under the lock. A replaced storage (grown, or reset when its span went back to the region) is
+ * never written again: readers still on it see a frozen, once-true state, and its memory is freed
+ * only when the last of them lets go of it.
  */
 final class BlockTable {
     /** Bytes of one entry. */
@@ -61,28 +64,25 @@ final class BlockTable {
     private record Storage(MemorySegment entries, int mask, int shift) {
     }
 
-    private final Arena arena;
     private volatile Storage storage;
     /** Entries in use. Guarded by the allocator's lock. */
     private int count;
-    /** Bytes of storages outgrown and kept for readers until the allocator closes. */
-    private long outgrownBytes;
 
-    BlockTable(Arena arena) {
-        this.arena = arena;
+    BlockTable() {
         this.storage = newStorage(MIN_CAPACITY);
     }
 
     /** Touches the access paths once, so their setup happens at build, not on a first allocate. */
-    static void warmUp(Arena arena) {
-        BlockTable t = new BlockTable(arena);
+    static void warmUp() {
+        BlockTable t = new BlockTable();
         t.put(startKey(0), FREE | 1, 0);
         t.liveRecord(startKey(0), LIVE | 1);
         t.remove(startKey(0));
     }
 
-    private Storage newStorage(int capacity) {
-        MemorySegment entries = arena.allocate((long) capacity * ENTRY_BYTES, ENTRY_BYTES); // zeroed: all empty
+    private static Storage newStorage(int capacity) {
+        // Zeroed: all empty. Its own automatic arena: freed once neither the table nor a reader holds it.
+        MemorySegment entries = Arena.ofAuto().allocate((long) capacity * ENTRY_BYTES, ENTRY_BYTES);
         return new Storage(entries, capacity - 1, 64 - Integer.numberOfTrailingZeros(capacity));
     }
 
@@ -251,8 +251,17 @@ final class BlockTable {
                 LONG.set(s.entries, (long) slot * ENTRY_BYTES, w0);
             }
         }
-        outgrownBytes += old.entries.byteSize();
         storage = s; // volatile: publishes the filled storage; the old one is never written again
+    }
+
+    /**
+     * Drops the storage of an empty table for a smallest one, when its span went back to the region:
+     * a table sized for a burst of small blocks does not stay that size for the slot's next span.
+     */
+    void shrinkIfEmpty() {
+        if (count == 0 && storage.mask + 1 > MIN_CAPACITY) {
+            storage = newStorage(MIN_CAPACITY); // volatile: publishes the empty storage
+        }
     }
 
     /** {@return records in use} */
@@ -260,8 +269,8 @@ final class BlockTable {
         return count;
     }
 
-    /** {@return off-heap bytes held: the storage in use and the outgrown ones} */
+    /** {@return off-heap bytes of the storage in use (replaced ones wait for the garbage collector)} */
     long offHeapBytes() {
-        return storage.entries.byteSize() + outgrownBytes;
+        return storage.entries.byteSize();
     }
 }
