@@ -341,11 +341,13 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             if (rightSlot >= 0 && (sp.headAt(rightSlot) & BlockTable.FREE) != 0
                     && size + (sp.headAt(rightSlot) & BlockTable.SIZE_MASK) >= need) {
                 int rightSize = sp.headAt(rightSlot) & BlockTable.SIZE_MASK;
-                unlinkFree(sp, r, rightSize);
-                sp.table.remove(BlockTable.startKey(r));
                 int total = size + rightSize;
+                unlinkFreeAt(sp, rightSlot, rightSize);
+                sp.table.remove(BlockTable.startKey(r));
                 if (total > need) {
-                    insertFree(sp, g + need, total - need);
+                    insertFree(sp, g + need, total - need); // rewrites the right block's tail record
+                } else {
+                    sp.table.remove(BlockTable.tailKey(r + rightSize - 1));
                 }
                 if (zeroing) {
                     zeroAlways(sp, g + usable, size - usable);
@@ -688,11 +690,13 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             int generation = last + 1;
             sp.setCellGeneration(g, generation);
             unlinkFreeAt(sp, slot, size);
-            // The free start record becomes the live one in place (no look-up), then the tail record goes.
+            // The free start record becomes the live one in place (no look-up). The tail record stays
+            // as the remainder's (insertFree rewrites it), or goes if nothing remains.
             sp.table.rewrite(slot, BlockTable.startKey(g), BlockTable.LIVE | generation, BlockTable.liveWord1(need, need));
-            sp.table.remove(BlockTable.tailKey(g + size - 1));
             if (size > need) {
                 insertFree(sp, g + need, size - need);
+            } else {
+                sp.table.remove(BlockTable.tailKey(g + size - 1));
             }
             if (sp.spare) {
                 sp.spare = false;
@@ -752,13 +756,17 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             int head = sp.headAt(rightSlot);
             if ((head & BlockTable.FREE) != 0) {
                 int right = head & BlockTable.SIZE_MASK;
-                unlinkFree(sp, r, right);
+                unlinkFreeAt(sp, rightSlot, right); // its tail record stays: the merged block ends there too
                 sp.table.remove(BlockTable.startKey(r));
                 total += right;
             }
         }
         if (total == sp.granules && spareCount >= maxSpares) {
             sp.table.remove(BlockTable.startKey(start));
+            int tail = sp.table.find(BlockTable.tailKey(start + total - 1));
+            if (tail >= 0) {
+                sp.table.remove(BlockTable.tailKey(start + total - 1));
+            }
             releaseSpan(sp); // wholly free and enough spares are kept already: back to the region now
             return;
         }

@@ -153,6 +153,7 @@ class TlsfSafetyTest {
                 kept[i] = tlsf.allocate(16L * (i + 1));
             }
             AtomicReference<Throwable> failure = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicLong lastFreed = new java.util.concurrent.atomic.AtomicLong();
             Thread churn = new Thread(() -> {
                 java.util.SplittableRandom random = new java.util.SplittableRandom(3);
                 long[] window = new long[512];
@@ -161,6 +162,7 @@ class TlsfSafetyTest {
                         int i = random.nextInt(window.length);
                         if (window[i] != 0) {
                             tlsf.free(window[i]);
+                            lastFreed.set(window[i]); // published after the free returned
                         }
                         window[i] = tlsf.allocate(random.nextLong(16, 64 * 1024));
                     }
@@ -170,6 +172,7 @@ class TlsfSafetyTest {
             });
             churn.start();
             long reads = 0;
+            long deadChecks = 0;
             while (churn.isAlive()) {
                 for (int i = 0; i < kept.length; i++) {
                     assertEquals(16L * (i + 1), tlsf.segment(kept[i]).byteSize());
@@ -177,10 +180,19 @@ class TlsfSafetyTest {
                     assertTrue(tlsf.isLive(kept[i]));
                     reads++;
                 }
+                long dead = lastFreed.get(); // freed before we read it: never live again, whatever reuses its place
+                if (dead != 0) {
+                    assertFalse(tlsf.isLive(dead), () -> "a freed handle read as live: " + Handles.toString(dead));
+                    // Refused: as a use after free, or, when a block started in another cell now covers
+                    // its place, as an interior handle (documented in TlsfAllocator#rejected).
+                    RuntimeException e = assertThrows(RuntimeException.class, () -> tlsf.segment(dead));
+                    assertTrue(e instanceof UseAfterFreeException || e instanceof ForeignPointerException, e::toString);
+                    deadChecks++;
+                }
             }
             churn.join();
             assertNull(failure.get());
-            assertTrue(reads > 0);
+            assertTrue(reads > 0 && deadChecks > 0, "reads=" + reads + ", deadChecks=" + deadChecks);
             tlsf.verifyInvariants();
         }
     }
