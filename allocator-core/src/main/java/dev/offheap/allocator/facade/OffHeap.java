@@ -93,11 +93,12 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
             this.slab = SlabAllocator.builder().name(b.name + ".slab").region(region).zeroing(b.zeroing)
                     .checked(b.checked).trackAllocationSites(b.leakDetection == LeakDetection.PARANOID)
                     .leakListener(b.leakListener).build();
-            this.freeList = TlsfAllocator.builder().name(b.name + ".free-list").region(region).zeroing(b.zeroing).build();
-            this.large = LargeBlockAllocator.builder().name(b.name + ".large").region(region).zeroing(b.zeroing).build();
+            this.freeList = TlsfAllocator.builder().name(b.name + ".free-list").region(region).zeroing(b.zeroing)
+                    .leakListener(b.leakListener).build();
+            this.large = LargeBlockAllocator.builder().name(b.name + ".large").region(region).zeroing(b.zeroing)
+                    .leakListener(b.leakListener).build();
             // The ranges report every block still live at close, object handles among them: the
             // block allocator reports only those found unreachable, so each leak is reported once.
-            // (The free-list and large ranges take the listener once their builders have leakListener.)
             this.blocks = BlockAllocator.over(this).leakDetection(b.leakDetection).leakListener(b.leakListener)
                     .allocatorReportsAtClose(true).build();
         } catch (RuntimeException e) {

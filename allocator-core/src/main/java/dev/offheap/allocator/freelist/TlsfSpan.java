@@ -2,27 +2,32 @@ package dev.offheap.allocator.freelist;
 
 import dev.offheap.allocator.region.Span;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
- * Out-of-band metadata of one region span that a {@link TlsfAllocator} carves into blocks: per
- * 16-byte granule, a boundary tag, a generation and the free-list links. No metadata lives in the
- * user's bytes, so an overrun of a block cannot corrupt the allocator.
+ * One region span that a {@link TlsfAllocator} carves into blocks, with its out-of-band metadata,
+ * all of it off the Java heap in the allocator's metadata arena: the {@link BlockTable} of its
+ * blocks, and one generation counter per 4 KiB cell of the span.
  *
- * <pre>
- *  granule:      g (head)                         g + size - 1 (tail)
- *  tag           size | FREE?       (unused)      size | FREE?        (head and tail agree; one cell if size = 1)
- *  generation    generation | LIVE? (history)     (history)           (only heads of live blocks carry LIVE)
- *  next, prev    links, free heads only: (slot &lt;&lt; granuleBits) | granule, or NIL
- * </pre>
+ * <h2>Generations</h2>
+ * A block's generation is the counter of the cell its first granule lies in, advanced by one when
+ * the block is handed out: {@code generation = ++cells[g >>> CELL_SHIFT]}. The counter only goes up,
+ * so every block ever started at granule {@code g} has a generation above every earlier one there,
+ * whatever blocks were split, coalesced or started elsewhere in the cell in between: a stale handle
+ * never matches a live block. (It keeps {@link dev.offheap.allocator.Handles}' rule in its
+ * monotonic form: generations at a location start at 1 and only go up; they may go up by more than
+ * one between two blocks at the same granule, because the counter is shared by the cell.) When a
+ * span goes back to the region each chunk's highest counter is kept by the allocator, and a later
+ * span at that chunk starts its cells there. A cell whose counter reaches
+ * {@link dev.offheap.allocator.Handles#MAX_GENERATION} is retired: no block starts in it again.
  *
- * <p>Thread-safety: not thread-safe; guarded by its allocator's lock.
+ * <p>Thread-safety: not thread-safe; guarded by its allocator's lock, but for the table's
+ * {@link BlockTable#liveRecord lock-free read} and the final fields.
  */
 final class TlsfSpan {
-    /** Bit of a tag that marks the block free. */
-    static final int FREE = 1 << 31;
-    /** Mask of a tag's size field, in granules. */
-    static final int SIZE_MASK = ~FREE;
-    /** Bit of a generation cell that marks the head of a live block. */
-    static final int LIVE = 1 << 30;
+    /** log2 of the granules per generation cell: 256 granules, 4 KiB. */
+    static final int CELL_SHIFT = 8;
     /** Link value that names no block. */
     static final int NIL = -1;
 
@@ -32,69 +37,56 @@ final class TlsfSpan {
     /** Offset of the span's first byte from the region's base, in granules. */
     final long baseGranule;
     final int granules;
-    /**
-     * Per granule g: {@code meta[2g]} the boundary tag, {@code meta[2g+1]} the generation of the
-     * last block that started there, | LIVE while it is live, 0 if none. Interleaved so that a
-     * block's tag and generation share a cache line.
-     */
-    final int[] meta;
-    /** Per granule g: {@code links[2g]} the next free block, {@code links[2g+1]} the previous one. */
-    final int[] links;
-    /**
-     * Generations of blocks this span's chunks held before (in an earlier span): the first block at
-     * a granule continues after it, so a handle from before cannot match a block of now.
-     */
-    final int generationBase;
-    /** The largest generation handed out in this span, to carry into the next span at these chunks. */
-    int maxGeneration;
+    /** The block records, shared with the spans that held this slot before (then emptied). */
+    final BlockTable table;
+    /** One {@code int} per cell: the last generation handed out there. */
+    final MemorySegment cells;
     /** Granules at and above this index have never been handed out since the span was zeroed. */
     int cleanFrom;
     /** Live blocks in this span. */
     int liveBlocks;
+    /** Granules of retired pieces in this span. */
+    int retiredGranules;
     /** Whether the span is wholly free and kept as a spare rather than given back. */
     boolean spare;
 
-    TlsfSpan(Span span, int slot, long baseGranule, int generationBase) {
+    TlsfSpan(Span span, int slot, long baseGranule, BlockTable table, MemorySegment cells) {
         this.span = span;
         this.slot = slot;
         this.baseGranule = baseGranule;
         this.granules = Math.toIntExact(span.byteSize() >>> TlsfAllocator.GRANULE_SHIFT);
-        this.meta = new int[2 * granules];
-        this.links = new int[2 * granules];
-        this.generationBase = generationBase;
-        this.maxGeneration = generationBase;
+        this.table = table;
+        this.cells = cells;
         this.cleanFrom = span.zeroed() ? 0 : granules;
     }
 
-    /** {@return the address of granule {@code g}} */
-    long address(int g) {
-        return span.address() + ((long) g << TlsfAllocator.GRANULE_SHIFT);
+    /** {@return the cells of a span of {@code granules}} */
+    static int cellCount(int granules) {
+        return Math.max(1, granules >>> CELL_SHIFT);
     }
 
-    /** {@return the boundary tag of granule {@code g}} */
-    int tagAt(int g) {
-        return meta[g << 1];
+    /** {@return the last generation handed out in the cell of granule {@code g}} */
+    int cellGeneration(int g) {
+        return cells.getAtIndex(ValueLayout.JAVA_INT, g >>> CELL_SHIFT);
     }
 
-    /** {@return the generation cell of granule {@code g}} */
-    int generationAt(int g) {
-        return meta[g << 1 | 1];
+    void setCellGeneration(int g, int generation) {
+        cells.setAtIndex(ValueLayout.JAVA_INT, g >>> CELL_SHIFT, generation);
     }
 
-    /** {@return the next free block's link, at a free head} */
-    int nextAt(int g) {
-        return links[g << 1];
+    /** {@return the slot of the record of the block starting at {@code g}, or -1} */
+    int startSlot(int g) {
+        return table.find(BlockTable.startKey(g));
     }
 
-    /** {@return the previous free block's link, at a free head} */
-    int prevAt(int g) {
-        return links[g << 1 | 1];
+    /** {@return the size in granules of the block (live, free or retired) whose record is at {@code slot}} */
+    int sizeAt(int slot) {
+        int head = BlockTable.head(table.word0At(slot));
+        return (head & BlockTable.LIVE) != 0 ? BlockTable.low(table.word1At(slot)) : head & BlockTable.SIZE_MASK;
     }
 
-    /** Writes the boundary tags of a block at its head and its tail. */
-    void tag(int g, int size, boolean free) {
-        int tag = free ? size | FREE : size;
-        meta[g << 1] = tag;
-        meta[(g + size - 1) << 1] = tag;
+    /** {@return the head of the record at {@code slot}} */
+    int headAt(int slot) {
+        return BlockTable.head(table.word0At(slot));
     }
 }

@@ -1,19 +1,22 @@
 package dev.offheap.allocator.large;
 
-import dev.offheap.allocator.jfr.OffHeapEvents;
 import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.HandleAllocator;
 import dev.offheap.allocator.Handles;
+import dev.offheap.allocator.LeakListener;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.internal.Checks;
+import dev.offheap.allocator.internal.HandleCheck;
+import dev.offheap.allocator.internal.LeakReporter;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.region.Span;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -27,11 +30,25 @@ import java.util.Objects;
  * decommit or split a run whose scope is cached, closing that shared scope, a handshake with every
  * thread: about 0.3 ms measured on a loaded 2-core VM; this is why only large blocks come here).
  *
- * <p>Handles: {@code Handles.pack(KIND_LARGE, generation, granule)}, {@code granule} being the
+ * <p>Handles: {@code Handles.pack(KIND_LARGE, tag, generation, granule)}, {@code granule} being the
  * block's offset from the region's base in 16-byte granules. One generation per region chunk is
- * kept out of band for the life of the allocator and advances whenever a block starting at that
- * chunk is handed out, so stale, double-freed, interior and foreign handles are told apart in O(1).
- * Footprint: one reference and one {@code int} of heap per chunk of the region.
+ * kept out of band for the life of the allocator and follows {@link Handles}' rule: it starts at 1
+ * and goes up by one at each free of a block that started at that chunk, so stale, double-freed,
+ * interior and foreign handles are told apart in O(1) by {@link HandleCheck}. A chunk whose
+ * generation would pass {@link Handles#MAX_GENERATION} is <em>retired</em>: the block freed last
+ * there keeps its span (its pages purged, so it costs address space, not resident memory) and no
+ * block ever starts at that chunk again. The cost is one block's address range per
+ * 2<sup>24</sup> − 1 frees at one chunk.
+ *
+ * <p>Failures: a region closed under the allocator makes every call throw
+ * {@link IllegalStateException} naming the region; leaks at {@link #close()} go through the
+ * allocator's {@link LeakListener}, a JFR event and the {@code leaks} counter. Checked mode is not
+ * offered: {@link Builder#checked(boolean) checked(true)} is refused (a large block's segment is
+ * its span's, which the region alone can close).
+ *
+ * <h2>Footprint</h2>
+ * Java heap: {@code 12 × (reservedBytes / chunkBytes)} bytes (a reference and an {@code int} per
+ * region chunk: 192 KiB for 64 GiB in 2 MiB chunks), whatever the blocks; nothing off the heap.
  *
  * <p>A block's usable size is its span's: the request rounded up to whole chunks. Memory is zeroed
  * unless zeroing is off; freshly committed chunks are zero already and not written again.
@@ -39,7 +56,6 @@ import java.util.Objects;
 public final class LargeBlockAllocator implements HandleAllocator, MeteredAllocator {
     private static final int GRANULE_SHIFT = 4;
     private static final int LIVE = 1 << 30;
-    private static final System.Logger LOG = System.getLogger(LargeBlockAllocator.class.getName());
 
     private final String name;
     /** This allocator's identity in its handles (see {@link Handles}). */
@@ -48,25 +64,31 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     private final boolean ownsRegion;
     private final boolean zeroing;
     private final int chunkShift;
+    private final HandleCheck handleCheck;
+    private final LeakReporter leakReporter;
     private final Object lock = new Object();
     // Guarded by lock.
     /** Per region chunk: the span of the live block starting there, else null. */
     private final Span[] spans;
-    /** Per region chunk: the generation of the last block that started there, | LIVE while live. */
+    /**
+     * Per region chunk: the generation of the live block starting there | LIVE, or the one the next
+     * block there gets; 0 before any; {@link HandleCheck#RETIRED_LOCATION} once retired.
+     */
     private final int[] generations;
+    /** Spans of retired chunks, kept (purged) so no block starts there again; given back at close. */
+    private final List<Span> retired = new ArrayList<>();
     private long liveBlocks;
     private long usedBytes;
     private long allocations;
     private long frees;
     private long failedAllocations;
-    private long doubleFrees;
-    private long useAfterFrees;
-    private long leaks;
     private long releasedBytes;
     private boolean closed;
 
     private LargeBlockAllocator(Builder b) {
         this.name = b.name;
+        this.handleCheck = new HandleCheck(b.name);
+        this.leakReporter = new LeakReporter(b.name, b.leakListener);
         this.ownsRegion = b.region == null;
         this.region = ownsRegion
                 ? Region.builder().name(b.name).reserve(b.reserveBytes).decay(java.time.Duration.ZERO).build()
@@ -104,7 +126,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
      * @throws IllegalArgumentException if {@code byteSize <= 0} or it exceeds the region's reservation
      * @throws OutOfOffHeapMemoryException if the region has no run of chunks that long, or its limit is reached
      * @throws dev.offheap.allocator.NativeCallException if the kernel refuses to commit
-     * @throws IllegalStateException if the allocator is closed
+     * @throws IllegalStateException if the allocator or its region is closed
      */
     @Override
     public long allocate(long byteSize) {
@@ -116,18 +138,25 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         synchronized (lock) {
             ensureOpen();
             Span span;
-            try {
-                span = region.acquire(byteSize);
-            } catch (OutOfOffHeapMemoryException e) {
-                failedAllocations++;
-                throw e;
+            int chunk;
+            while (true) {
+                try {
+                    span = region.acquire(byteSize);
+                } catch (OutOfOffHeapMemoryException e) {
+                    failedAllocations++;
+                    throw e;
+                }
+                chunk = (int) ((span.address() - region.baseAddress()) >>> chunkShift);
+                if (generations[chunk] != HandleCheck.RETIRED_LOCATION) {
+                    break;
+                }
+                retire(span); // a run starting at a retired chunk: keep it, never hand it out
             }
             if (zeroing && !span.zeroed()) {
-                span.segment().fill((byte) 0);
+                span.segment().fill((byte) 0); // the span's own scoped segment
             }
             long offset = span.address() - region.baseAddress();
-            int chunk = (int) (offset >>> chunkShift);
-            int generation = Handles.nextGeneration(generations[chunk] & Handles.GENERATION_MASK);
+            int generation = Math.max(1, generations[chunk]);
             generations[chunk] = generation | LIVE;
             spans[chunk] = span;
             liveBlocks++;
@@ -144,10 +173,13 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
      * it aliases whatever the region lends there next and throws once the region decommits the
      * memory (decay, trim) or closes; it never reaches memory that is not committed.
      *
+     * <p>The free that takes a chunk's generation past {@link Handles#MAX_GENERATION} retires
+     * the chunk: the span is kept, its pages purged, and never handed out again.
+     *
      * @throws DoubleFreeException if the block was freed already
      * @throws ForeignPointerException if this allocator never made the handle
-     * @throws IllegalStateException if the allocator is closed, or a segment of the block is in use
-     *         by a native call right now (the block is then still live)
+     * @throws IllegalStateException if the allocator or its region is closed, or a segment of the
+     *         block is in use by a native call right now (the block is then still live)
      */
     @Override
     public void free(long handle) {
@@ -155,9 +187,15 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             ensureOpen();
             int chunk = liveChunkOf(handle, true);
             Span span = spans[chunk];
-            region.release(span); // first: it may refuse while a native call uses the memory
+            int next = Handles.nextGeneration(generations[chunk] & Handles.GENERATION_MASK);
+            if (next == Handles.RETIRED) {
+                retire(span);
+                generations[chunk] = HandleCheck.RETIRED_LOCATION;
+            } else {
+                region.release(span); // first: it may refuse while a native call uses the memory
+                generations[chunk] = next;
+            }
             spans[chunk] = null;
-            generations[chunk] &= ~LIVE;
             liveBlocks--;
             usedBytes -= span.byteSize();
             releasedBytes += span.byteSize();
@@ -174,7 +212,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
      *
      * @throws UseAfterFreeException if the block was freed
      * @throws ForeignPointerException if this allocator never made the handle
-     * @throws IllegalStateException if the allocator is closed
+     * @throws IllegalStateException if the allocator or its region is closed
      */
     @Override
     public MemorySegment segment(long handle) {
@@ -189,7 +227,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
      *
      * @throws UseAfterFreeException if the block was freed
      * @throws ForeignPointerException if this allocator never made the handle
-     * @throws IllegalStateException if the allocator is closed
+     * @throws IllegalStateException if the allocator or its region is closed
      */
     @Override
     public long byteSize(long handle) {
@@ -203,7 +241,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     @Override
     public boolean isLive(long handle) {
         synchronized (lock) {
-            if (closed || !Handles.hasShape(handle, Handles.KIND_LARGE, tag)) {
+            if (closed || region.isClosed() || !Handles.hasShape(handle, Handles.KIND_LARGE, tag)) {
                 return false;
             }
             long offset = Handles.location(handle) << GRANULE_SHIFT;
@@ -211,7 +249,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
                 return false;
             }
             int cell = generations[(int) (offset >>> chunkShift)];
-            return (cell & LIVE) != 0 && (cell & Handles.GENERATION_MASK) == Handles.generation(handle);
+            return cell == (Handles.generation(handle) | LIVE);
         }
     }
 
@@ -219,8 +257,8 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     public AllocatorSnapshot snapshot() {
         synchronized (lock) {
             return new AllocatorSnapshot(name, "large", region.reservedBytes(), usedBytes, usedBytes, liveBlocks,
-                    allocations, frees, 0, failedAllocations, doubleFrees, useAfterFrees, 0, leaks, releasedBytes,
-                    List.of());
+                    allocations, frees, 0, failedAllocations, handleCheck.doubleFrees(), handleCheck.useAfterFrees(),
+                    0, leakReporter.leakedBlocks(), releasedBytes, List.of());
         }
     }
 
@@ -228,7 +266,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
      * Asks the region to decommit its idle chunks now. Freed blocks are back in the region already.
      *
      * @return the bytes the region decommitted
-     * @throws IllegalStateException if the allocator is closed
+     * @throws IllegalStateException if the allocator or its region is closed
      */
     public long trim() {
         synchronized (lock) {
@@ -238,76 +276,111 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     }
 
     /**
-     * Gives every block still live back, reporting them as leaks (count and bytes in the snapshot
-     * and a warning through {@link System.Logger}); closes the region if the allocator made it.
-     * Idempotent.
+     * Gives every block still live back, reporting them as leaks through the allocator's
+     * {@link LeakListener} (one {@link dev.offheap.allocator.LeakReport} with their count and bytes),
+     * a JFR leak event and {@code leaks} in the snapshot; the snapshot then shows no live block.
+     * Closes the region if the allocator made it, else gives the blocks' spans back with their
+     * scopes closed, so every segment of them throws. Idempotent; a region closed already is fine.
      */
     @Override
     public void close() {
+        long leakedBlocks;
+        long leakedBytes;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
-            leaks = liveBlocks;
-            if (liveBlocks > 0) {
-                LOG.log(System.Logger.Level.WARNING, "large-block allocator closed with live blocks: name={0}, "
-                        + "leakedBlocks={1}, leakedBytes={2}", name, liveBlocks, usedBytes);
-            }
+            leakedBlocks = liveBlocks;
+            leakedBytes = usedBytes;
+            liveBlocks = 0;
+            usedBytes = 0;
             if (ownsRegion) {
                 region.close();
-            } else {
+            } else if (!region.isClosed()) {
                 for (int c = 0; c < spans.length; c++) {
                     if (spans[c] != null) {
                         region.releaseAndInvalidate(spans[c]);
-                        spans[c] = null;
                     }
                 }
+                for (Span span : retired) {
+                    region.releaseAndInvalidate(span);
+                }
             }
+            java.util.Arrays.fill(spans, null);
+            retired.clear();
+        }
+        leakReporter.outstandingAtClose(leakedBlocks, leakedBytes, List.of()); // outside the lock: a listener may be slow
+    }
+
+    /** Keeps a span whose chunk is retired: purged, never handed out, given back at close. */
+    private void retire(Span span) {
+        retired.add(span);
+        region.purge(span, 0, span.byteSize());
+    }
+
+    /** Sets a chunk's generation, for tests of retirement; the chunk must hold no live block. */
+    void setGenerationForTest(long location, int generation) {
+        synchronized (lock) {
+            int chunk = (int) ((location << GRANULE_SHIFT) >>> chunkShift);
+            if ((generations[chunk] & LIVE) != 0) {
+                throw new IllegalStateException("chunk holds a live block: chunk=" + chunk);
+            }
+            generations[chunk] = generation;
+        }
+    }
+
+    /** {@return the bytes of spans kept for retired chunks} */
+    long retiredBytes() {
+        synchronized (lock) {
+            return retired.stream().mapToLong(Span::byteSize).sum();
         }
     }
 
     private int liveChunkOf(long handle, boolean freeing) {
         if (!Handles.hasShape(handle, Handles.KIND_LARGE, tag)) {
-            throw foreign(handle, "not a large-block handle");
+            throw handleCheck.foreign(handle, "not a large-block handle");
         }
         long offset = Handles.location(handle) << GRANULE_SHIFT;
         if (offset >= region.reservedBytes()) {
-            throw foreign(handle, "outside the region");
-        }
-        if ((offset & (region.chunkBytes() - 1)) != 0) {
-            throw foreign(handle, "not the start of a block");
+            throw handleCheck.foreign(handle, "location outside the region");
         }
         int chunk = (int) (offset >>> chunkShift);
         int cell = generations[chunk];
-        int generation = Handles.generation(handle);
-        int current = cell & Handles.GENERATION_MASK;
-        if ((cell & LIVE) != 0 && current == generation) {
+        if ((offset & (region.chunkBytes() - 1)) == 0 && cell == (Handles.generation(handle) | LIVE)) {
             return chunk;
         }
-        if (generation == 0 || generation > current) {
-            throw foreign(handle, "no block of this allocator started there in that generation");
-        }
-        if (freeing) {
-            doubleFrees++;
-            OffHeapEvents.emitDoubleFree(name, handle, 0);
-            throw new DoubleFreeException("block freed already: handle=" + Handles.toString(handle)
-                    + ", allocator=" + name);
-        }
-        useAfterFrees++;
-        OffHeapEvents.emitUseAfterFree(name, handle, 0);
-        throw new UseAfterFreeException("block used after free: handle=" + Handles.toString(handle)
-                + ", allocator=" + name);
+        throw rejected(handle, offset, freeing);
     }
 
-    private ForeignPointerException foreign(long handle, String why) {
-        return new ForeignPointerException("handle not made by this allocator, " + why + ": handle="
-                + Handles.toString(handle) + ", allocator=" + name);
+    /** Classifies a handle that failed the live check: the cold path. */
+    private RuntimeException rejected(long handle, long offset, boolean freeing) {
+        int chunk = (int) (offset >>> chunkShift);
+        if ((offset & (region.chunkBytes() - 1)) != 0) {
+            // Inside a chunk: inside a live block if one covers it, else never a block start.
+            boolean interior = false;
+            for (int c = chunk; c >= 0 && !interior; c--) {
+                if (spans[c] != null) {
+                    interior = spans[c].address() + spans[c].byteSize() > region.baseAddress() + offset;
+                    break;
+                }
+            }
+            return interior ? handleCheck.reject(handle, 0, true, freeing, 0, null)
+                    : handleCheck.foreign(handle, "not the start of a chunk");
+        }
+        int cell = generations[chunk];
+        int current = (cell & LIVE) != 0 ? cell & Handles.GENERATION_MASK
+                : cell == HandleCheck.RETIRED_LOCATION ? cell : cell - 1; // a free chunk: the generation freed last
+        return handleCheck.reject(handle, current, false, freeing, 0, null);
     }
 
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("allocator is closed: allocator=" + name);
+        }
+        if (region.isClosed()) {
+            throw new IllegalStateException("region is closed under the allocator: region=" + region.name()
+                    + ", allocator=" + name);
         }
     }
 
@@ -321,8 +394,38 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         private Region region;
         private long reserveBytes = Region.DEFAULT_RESERVE_BYTES;
         private boolean zeroing = true;
+        private LeakListener leakListener = LeakListener.logging();
 
         private Builder() {
+        }
+
+        /**
+         * Sets where leaks found at {@link LargeBlockAllocator#close()} are reported.
+         *
+         * @param listener the listener (default {@link LeakListener#logging()})
+         * @return this builder
+         */
+        public Builder leakListener(LeakListener listener) {
+            this.leakListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Refuses checked mode, which large blocks do not have: a large block's segment is its
+         * span's, bound to the span's scope, which only the region closes (a scope per block would
+         * cost a handshake with every thread per free), and whole-chunk blocks have no room for
+         * canaries. {@code checked(false)} is accepted and changes nothing.
+         *
+         * @param enabled whether checked mode is wanted
+         * @return this builder
+         * @throws IllegalArgumentException if {@code enabled} is true
+         */
+        public Builder checked(boolean enabled) {
+            if (enabled) {
+                throw new IllegalArgumentException("checked mode is not offered for large blocks "
+                        + "(poison, canaries and per-block scopes are slab-only): checked=true, allocator=" + name);
+            }
+            return this;
         }
 
         /**

@@ -156,6 +156,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private volatile long purgedBytesTotal;
     /** Run by the decay daemon after a decay delay once {@link #requestPurge()} asked; null if none. */
     private volatile Runnable purgeTask;
+    /** Run once, after the region closes for use: allocators whose segments must die with it. */
+    private final List<Runnable> closeTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Whether a purge pass is scheduled and has not started: requests before it starts are merged. */
     private volatile boolean purgeRequested;
     private volatile long decommitFailures;
@@ -723,6 +725,23 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     }
 
     /**
+     * Runs {@code task} once this region has closed for use, on the thread that closes it, outside
+     * the region's lock (at once if it is closed already): for an allocator that keeps its blocks
+     * elsewhere but must end with this region, as a checked slab does, so that segments handed out
+     * over this region throw after its close.
+     *
+     * <p>Thread-safety: thread-safe.
+     *
+     * @param task the work; what it throws is thrown by {@link #close()} after every task has run
+     */
+    public void onClose(Runnable task) {
+        closeTasks.add(java.util.Objects.requireNonNull(task, "task"));
+        if (closed && closeTasks.remove(task)) {
+            task.run();
+        }
+    }
+
+    /**
      * Asks for a purge pass one decay delay from now, as {@link #release} schedules decay: for an
      * allocator whose free space inside a span grew (a page fell empty, a large free block formed).
      * Cheap when a pass is already scheduled (one volatile read); else it wakes the daemon. No
@@ -824,6 +843,38 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      */
     @Override
     public void close() {
+        try {
+            closeAndUnmap();
+        } finally {
+            runCloseTasks();
+        }
+    }
+
+    private void runCloseTasks() {
+        if (!closed) {
+            return;
+        }
+        RuntimeException failure = null;
+        for (Runnable task : closeTasks) {
+            if (!closeTasks.remove(task)) {
+                continue; // a racing close runs it
+            }
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void closeAndUnmap() {
         synchronized (lock) {
             if (unmapped) {
                 return;

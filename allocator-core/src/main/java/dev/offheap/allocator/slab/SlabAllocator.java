@@ -77,7 +77,8 @@ import java.util.Objects;
  * its own that closes on free and at the allocator's close; allocation sites are tracked. So that a
  * caller closing the given region cannot unmap memory under those segments, a checked slab keeps its
  * blocks in a region of its own (with the given region's limit) and treats the given region's close
- * as its own end: calls throw {@link IllegalStateException} naming it. A debugging mode.
+ * as its own end: it closes then (reporting blocks still live as leaks), so kept segments and calls
+ * throw {@link IllegalStateException}, calls naming the region. A debugging mode.
  *
  * <h2>Footprint</h2>
  * Off the Java heap, in a metadata arena of the allocator's own (never next to user blocks): 6 bytes
@@ -137,6 +138,11 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         this.directory = new CacheDirectory(() -> new ThreadCache(heap, mode, validation),
                 Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
         heap.beforeCarve(directory::reclaimBeforeCarve);
+        if (b.checked && b.region != null) {
+            // The given region's close is this allocator's end: block scopes close with it, so a
+            // segment kept past it throws, as it would had the blocks lived in that region.
+            b.region.onClose(this::close);
+        }
     }
 
     /** {@return a builder: own region, zeroing on, checked mode off, site tracking off} */
@@ -673,11 +679,10 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("allocator is closed: allocator=" + name);
-        }
-        if (watched.isClosed()) {
-            throw regionClosed();
+        if (closed || watched.isClosed()) {
+            // A checked slab closed by the given region's close names that region.
+            throw watched.isClosed() && (!closed || watched != region) ? regionClosed()
+                    : new IllegalStateException("allocator is closed: allocator=" + name);
         }
     }
 

@@ -6,7 +6,6 @@ import dev.offheap.allocator.LeakReport;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.ownership.LeakDetection;
 import dev.offheap.allocator.ownership.MemoryBlock;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -56,9 +55,6 @@ class OffHeapLeaksTest {
         assertEquals(5, kept.size());
     }
 
-    @Disabled("owned by the tlsf rewrite: TlsfAllocator/LargeBlockAllocator.Builder.leakListener does not exist yet, "
-            + "so the façade cannot pass its listener to the free-list and large ranges (they log only); "
-            + "add .leakListener(b.leakListener) to both in OffHeap's constructor and enable")
     @Test
     void everyRangeReportsToTheFacadesListener() {
         List<LeakReport> reports = new CopyOnWriteArrayList<>();

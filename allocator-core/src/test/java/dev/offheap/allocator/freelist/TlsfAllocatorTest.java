@@ -7,6 +7,7 @@ import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.region.Region;
+import dev.offheap.allocator.testing.Patterns;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -146,6 +147,21 @@ class TlsfAllocatorTest {
             assertEquals(used, snapshot.usedBytes());
             // A move by resize counts one allocation and one free, so this holds exactly.
             assertEquals(snapshot.allocations() - snapshot.frees(), snapshot.liveBlocks());
+        }
+    }
+
+    @Test
+    void memoryGrownIntoInPlaceIsZeroedWhenHandedOutAgain() {
+        try (TlsfAllocator tlsf = TlsfAllocator.builder().name("grow-zero").reserve(1L << 30).build()) {
+            long h = tlsf.allocate(16);
+            long grown = tlsf.resize(h, 4096); // in place, into fresh granules to its right
+            assertEquals(h, grown, "precondition: grown in place");
+            assertTrue(Patterns.isZero(tlsf.segment(grown)), "fresh granules read zero");
+            tlsf.segment(grown).fill((byte) 7);
+            tlsf.free(grown);
+            long again = tlsf.allocate(4096);
+            assertEquals(Handles.location(h), Handles.location(again), "precondition: the same granules");
+            assertTrue(Patterns.isZero(tlsf.segment(again)), "the bytes the grown block wrote were zeroed");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.offheap.allocator.reliability;
 
 import dev.offheap.allocator.testing.ForkedJvm;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,9 +36,6 @@ class CloseRaceTest {
         runsClean("bump-region-closed");
     }
 
-    @Disabled("owned by the slab rewrite: a checked slab block's segment has an Arena of its own, not bound to "
-            + "the span's scope, so a write through a MemoryBlock's segment after region close crashes the JVM in "
-            + "Unsafe_PutLong (issue 10, case 2)")
     @Test
     void aCheckedBlocksSegmentThrowsAfterItsRegionClosed() {
         runsClean("checked-block-region-closed");
