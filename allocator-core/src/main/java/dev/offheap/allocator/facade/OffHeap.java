@@ -496,7 +496,8 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
      *
      * <p>Kind {@code offheap}: memory figures are the region's (reserved, committed) and the sum
      * of the size ranges' (used, live blocks), all 0 once closed; counters are summed; size classes
-     * are the slab's. {@code leaks} counts each leaked block once: before close, the object handles
+     * are the slab's; commits on the caller and maintenance failures are the region's; metadata bytes
+ * are the ranges' summed. {@code leaks} counts each leaked block once: before close, the object handles
      * found unreachable; from close on, the blocks the ranges found still live (those among them).
      */
     @Override
@@ -505,6 +506,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         AllocatorSnapshot s = slab.snapshot();
         AllocatorSnapshot f = freeList.snapshot();
         AllocatorSnapshot l = large.snapshot();
+        AllocatorSnapshot r = region.snapshot();
         long rangeLeaks = s.leaks() + f.leaks() + l.leaks();
         return new AllocatorSnapshot(name, "offheap", isClosed ? 0 : region.reservedBytes(),
                 isClosed ? 0 : region.committedBytes(),
@@ -517,7 +519,10 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
                 s.useAfterFrees() + f.useAfterFrees() + l.useAfterFrees(),
                 s.corruptions() + f.corruptions() + l.corruptions(),
                 Math.max(rangeLeaks, blocks.leaksReported()),
-                region.decommittedBytesTotal(), s.sizeClasses());
+                region.decommittedBytesTotal(), s.sizeClasses(),
+                r.commitsOnCaller(), r.commitOnCallerBytes(), r.maintenanceFailures(),
+                s.metadataHeapBytes() + f.metadataHeapBytes() + l.metadataHeapBytes(),
+                s.metadataOffHeapBytes() + f.metadataOffHeapBytes() + l.metadataOffHeapBytes());
     }
 
     /**

@@ -561,7 +561,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             return new AllocatorSnapshot(name, "free-list", region.reservedBytes(), (long) spanCount * spanBytes,
                     usedGranules << GRANULE_SHIFT, liveBlocks, allocations, frees, 0, failedAllocations,
                     handleCheck.doubleFrees(), handleCheck.useAfterFrees(), 0, leakReporter.leakedBlocks(),
-                    releasedBytes, List.of());
+                    releasedBytes, List.of(), 0, 0, 0, metadataHeapBytes(), metadataOffHeapBytes());
         }
     }
 

@@ -258,7 +258,8 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         synchronized (lock) {
             return new AllocatorSnapshot(name, "large", region.reservedBytes(), usedBytes, usedBytes, liveBlocks,
                     allocations, frees, 0, failedAllocations, handleCheck.doubleFrees(), handleCheck.useAfterFrees(),
-                    0, leakReporter.leakedBlocks(), releasedBytes, List.of());
+                    0, leakReporter.leakedBlocks(), releasedBytes, List.of(), 0, 0, 0,
+                    12L * generations.length, 0); // per chunk: a reference and an int (class javadoc)
         }
     }
 

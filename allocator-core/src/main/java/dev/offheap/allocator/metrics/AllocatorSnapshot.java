@@ -33,22 +33,40 @@ import java.util.List;
  * @param maintenanceFailures background passes (decay, purge, commit ahead) of the region that
  *        failed and were reported (logger, JFR {@code dev.offheap.RegionMaintenanceFailure}); the
  *        region carried on (kind {@code region}; 0 for other kinds)
+ * @param metadataHeapBytes the Java heap the allocator's own metadata holds, by its own estimate
+ *        (object sizes with compressed references; 0 where the allocator does not count it)
+ * @param metadataOffHeapBytes bytes the allocator maps for its metadata only, away from user
+ *        blocks (0 where it keeps none): published as {@code offheap.metadata.offheap}, the heap
+ *        part as {@code offheap.metadata.heap}
  */
 public record AllocatorSnapshot(String name, String kind, long reservedBytes, long committedBytes,
                                 long usedBytes, long liveBlocks, long allocations, long frees,
                                 long remoteFrees, long failedAllocations, long doubleFrees,
                                 long useAfterFrees, long corruptions, long leaks, long decommittedBytes,
                                 List<SizeClassSnapshot> sizeClasses, long commitsOnCaller,
-                                long commitOnCallerBytes, long maintenanceFailures) {
+                                long commitOnCallerBytes, long maintenanceFailures,
+                                long metadataHeapBytes, long metadataOffHeapBytes) {
 
     /** Copies the list so the record stays immutable. */
     public AllocatorSnapshot {
         sizeClasses = List.copyOf(sizeClasses);
     }
 
+    /** A snapshot with no metadata figures: {@code metadataHeapBytes} and {@code metadataOffHeapBytes} read 0. */
+    public AllocatorSnapshot(String name, String kind, long reservedBytes, long committedBytes,
+                             long usedBytes, long liveBlocks, long allocations, long frees,
+                             long remoteFrees, long failedAllocations, long doubleFrees,
+                             long useAfterFrees, long corruptions, long leaks, long decommittedBytes,
+                             List<SizeClassSnapshot> sizeClasses, long commitsOnCaller,
+                             long commitOnCallerBytes, long maintenanceFailures) {
+        this(name, kind, reservedBytes, committedBytes, usedBytes, liveBlocks, allocations, frees, remoteFrees,
+                failedAllocations, doubleFrees, useAfterFrees, corruptions, leaks, decommittedBytes, sizeClasses,
+                commitsOnCaller, commitOnCallerBytes, maintenanceFailures, 0, 0);
+    }
+
     /**
      * A snapshot of an allocator that owns no region's background work: {@code commitsOnCaller},
-     * {@code commitOnCallerBytes} and {@code maintenanceFailures} read 0.
+     * {@code commitOnCallerBytes}, {@code maintenanceFailures} and the metadata figures read 0.
      */
     public AllocatorSnapshot(String name, String kind, long reservedBytes, long committedBytes,
                              long usedBytes, long liveBlocks, long allocations, long frees,
@@ -57,7 +75,7 @@ public record AllocatorSnapshot(String name, String kind, long reservedBytes, lo
                              List<SizeClassSnapshot> sizeClasses) {
         this(name, kind, reservedBytes, committedBytes, usedBytes, liveBlocks, allocations, frees, remoteFrees,
                 failedAllocations, doubleFrees, useAfterFrees, corruptions, leaks, decommittedBytes, sizeClasses,
-                0, 0, 0);
+                0, 0, 0, 0, 0);
     }
 
     /** {@return committed bytes that hold no live block: {@code committed - used}, never negative} */

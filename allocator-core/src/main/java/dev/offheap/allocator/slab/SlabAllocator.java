@@ -594,10 +594,12 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             usedBytes += live[c] * SizeClasses.blockBytes(c);
             classes.add(new AllocatorSnapshot.SizeClassSnapshot(SizeClasses.blockBytes(c), live[c], capacity[c], allocs[c]));
         }
+        Footprint metadata = footprint();
         return new AllocatorSnapshot(name, "slab", isClosed ? 0 : region.reservedBytes(), committed, usedBytes,
                 liveBlocks, allocations, frees, remote, heap.failures.get(), check.doubleFrees(),
                 check.useAfterFrees(), mode.corruptions(), leaks.leakedBlocks(),
-                ownsRegion && !checked ? region.decommittedBytesTotal() : 0, classes);
+                ownsRegion && !checked ? region.decommittedBytesTotal() : 0, classes, 0, 0, 0,
+                metadata.heapBytes(), metadata.offHeapBytes());
     }
 
     // ------------------------------------------------------------------ close

@@ -83,6 +83,22 @@ public enum OffHeapMeters implements MeterDocumentation {
     MEMORY_DECOMMITTED("offheap.memory.decommitted", Meter.Type.COUNTER, BaseUnits.BYTES,
             "Bytes given back to the OS",
             AllocatorSnapshot::decommittedBytes),
+    /** Acquires that waited for a commit on the allocating thread (commit ahead had not kept up). */
+    COMMITS_ON_CALLER("offheap.commit.on.caller", Meter.Type.COUNTER, null,
+            "Acquires that waited for a commit on the allocating thread: the background committer had not got the memory ready",
+            AllocatorSnapshot::commitsOnCaller),
+    /** Background passes of the region (decay, purge, commit ahead) that failed and were reported. */
+    MAINTENANCE_FAILURES("offheap.maintenance.failures", Meter.Type.COUNTER, null,
+            "Background passes (decay, purge, commit ahead) that failed; the region carried on",
+            AllocatorSnapshot::maintenanceFailures),
+    /** Java heap held by the allocator's metadata, by its own estimate. */
+    METADATA_HEAP("offheap.metadata.heap", Meter.Type.GAUGE, BaseUnits.BYTES,
+            "Java heap held by the allocator's own metadata (its estimate from object sizes)",
+            AllocatorSnapshot::metadataHeapBytes),
+    /** Bytes mapped for metadata only, away from user blocks. */
+    METADATA_OFFHEAP("offheap.metadata.offheap", Meter.Type.GAUGE, BaseUnits.BYTES,
+            "Bytes the allocator maps for its metadata only, away from user blocks",
+            AllocatorSnapshot::metadataOffHeapBytes),
     /** Live blocks of one size class. */
     SIZE_CLASS_BLOCKS_LIVE("offheap.size.class.blocks.live", Meter.Type.GAUGE, null,
             "Blocks of the size class allocated and not freed",

@@ -22,7 +22,8 @@ final class ScriptedAllocator implements MeteredAllocator {
     /** Every field a different value, so a meter that reads the wrong field is caught. */
     static AllocatorSnapshot distinctValues(String name) {
         return new AllocatorSnapshot(name, "slab", 1000, 800, 600, 11, 101, 90, 7, 5, 3, 2, 1, 13, 4096,
-                List.of(new SizeClassSnapshot(16, 21, 256, 31), new SizeClassSnapshot(64, 22, 64, 32)));
+                List.of(new SizeClassSnapshot(16, 21, 256, 31), new SizeClassSnapshot(64, 22, 64, 32)),
+                17, 170, 19, 2300, 4600);
     }
 
     @Override
