@@ -3,6 +3,7 @@ package dev.offheap.allocator.bump;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.internal.Counting;
+import dev.offheap.allocator.internal.Zeroing;
 import dev.offheap.allocator.jfr.OffHeapEvents;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.MeteredAllocator;
@@ -230,7 +231,7 @@ public final class BumpArena implements SegmentAllocator, AutoCloseable, Metered
             ALLOCATIONS.setOpaque(this, allocations + 1); // publishes the count to snapshot()
         }
         if (zeroing && start < dirtyEnd[current]) {
-            segment.asSlice(start, Math.min(byteSize, dirtyEnd[current] - start)).fill((byte) 0);
+            Zeroing.zero(segment, start, Math.min(byteSize, dirtyEnd[current] - start));
         }
         return start;
     }

@@ -11,6 +11,7 @@ import dev.offheap.allocator.budget.BudgetedAllocator;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.internal.HandleCheck;
 import dev.offheap.allocator.internal.LeakReporter;
+import dev.offheap.allocator.internal.Zeroing;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
@@ -130,12 +131,6 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private static final int LINK_BITS = 30;
     private static final VarHandle SPAN_AT = MethodHandles.arrayElementVarHandle(TlsfSpan[].class);
 
-    /**
-     * 64 KiB of zeros, the source of zeroing (a copy makes no slice object, unlike {@code fill});
-     * shared by every allocator, never written. On the heap: no native memory outside the region.
-     */
-    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[64 * 1024]);
-
     private final String name;
     /** This allocator's identity in its handles (see {@link Handles}). */
     private final int tag = Handles.nextTag();
@@ -224,7 +219,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         this.metadata = Arena.ofShared();
         // Cold start: the metadata's access paths and the zeroing copy are set up here, not in a first allocate.
         BlockTable.warmUp();
-        MemorySegment.copy(ZEROS, 0, MemorySegment.ofArray(new byte[16]), 0, 16);
+        MemorySegment scratch = MemorySegment.ofArray(new byte[1024]);
+        Zeroing.zero(scratch, 0, 64); // both paths: the store loop and the copy
+        Zeroing.zero(scratch, 0, scratch.byteSize());
     }
 
     /** {@return a builder: own region of 64 GiB reserved, 2 MiB spans, zeroing on} */
@@ -791,15 +788,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
 
     /** Zeroes granules {@code [g, g + n)} through the span's scoped segment. */
     private static void zeroAlways(TlsfSpan sp, int g, int n) {
-        // Copied from a zero segment rather than fill() on a slice: no garbage per allocation.
-        long offset = (long) g << GRANULE_SHIFT;
-        long remaining = (long) n << GRANULE_SHIFT;
-        while (remaining > 0) {
-            long step = Math.min(remaining, ZEROS.byteSize());
-            MemorySegment.copy(ZEROS, 0, sp.span.segment(), offset, step);
-            offset += step;
-            remaining -= step;
-        }
+        Zeroing.zero(sp.span.segment(), (long) g << GRANULE_SHIFT, (long) n << GRANULE_SHIFT);
     }
 
     private void addSpan() {

@@ -3,6 +3,7 @@ package dev.offheap.allocator.slab;
 import dev.offheap.allocator.Handles;
 import dev.offheap.allocator.HeapCorruptionException;
 import dev.offheap.allocator.internal.BlockChecks;
+import dev.offheap.allocator.internal.Zeroing;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,7 +46,7 @@ final class CheckedBlocks extends BlockMode {
                     + ", allocator=" + allocator + (site == null ? "" : ", last allocation site attached"), site);
         }
         int requested = (int) byteSize;
-        memory.asSlice(offset, requested).fill((byte) 0);
+        Zeroing.zero(memory, offset, requested);
         BlockChecks.writeCanary(memory, offset + requested, blockBytes - requested);
         Arena scope = Arena.ofShared();
         c.requested[slot] = requested;

@@ -102,8 +102,10 @@ final class Page {
         return (int) STATE.getAcquire(meta, (long) slot << 2);
     }
 
+    // Plain accesses use the unaligned layouts: the table is 4-byte aligned by construction, and
+    // they skip the alignment check on every access (atomic modes keep the aligned handle).
     int lpState(int slot) {
-        return meta.get(ValueLayout.JAVA_INT, (long) slot << 2);
+        return meta.get(ValueLayout.JAVA_INT_UNALIGNED, (long) slot << 2);
     }
 
     void soState(int slot, int word) {
@@ -115,11 +117,11 @@ final class Page {
     }
 
     int lpLink(int slot) {
-        return meta.get(ValueLayout.JAVA_SHORT, linksOffset + ((long) slot << 1));
+        return meta.get(ValueLayout.JAVA_SHORT_UNALIGNED, linksOffset + ((long) slot << 1));
     }
 
     void spLink(int slot, int next) {
-        meta.set(ValueLayout.JAVA_SHORT, linksOffset + ((long) slot << 1), (short) next);
+        meta.set(ValueLayout.JAVA_SHORT_UNALIGNED, linksOffset + ((long) slot << 1), (short) next);
     }
 
     /** Pushes a slot on the owner-free list. Owner only. */

@@ -1,6 +1,7 @@
 package dev.offheap.allocator.slab;
 
 import dev.offheap.allocator.HeapCorruptionException;
+import dev.offheap.allocator.internal.Zeroing;
 
 import java.lang.foreign.MemorySegment;
 
@@ -27,7 +28,7 @@ final class PlainBlocks extends BlockMode {
             page.fresh = slot + 1; // never used since its memory was committed or purged: reads zero
         } else if (zeroing) {
             // Through the span's segment: if the region closed meanwhile this throws, never crashes.
-            page.memory.asSlice(page.blockOffset(slot), page.blockBytes).fill((byte) 0);
+            Zeroing.zero(page.memory, page.blockOffset(slot), page.blockBytes);
         }
         if (trackSites) {
             recordSite(page, slot, byteSize);

@@ -112,6 +112,11 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     private final SlabValidation validation;
     private final CacheDirectory directory;
     private volatile boolean closed;
+    /**
+     * Set once this allocator or the region it was given has closed: the one volatile read of the
+     * allocate and free paths (the region's close sets it through {@link Region#onClose}).
+     */
+    private volatile boolean unusable;
     /** Per class, blocks still live at close (reported as leaks), so snapshots after close add up. */
     private long[] leakedAtClose = new long[SizeClasses.COUNT];
 
@@ -142,6 +147,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             // The given region's close is this allocator's end: block scopes close with it, so a
             // segment kept past it throws, as it would had the blocks lived in that region.
             b.region.onClose(this::close);
+        } else if (b.region != null) {
+            b.region.onClose(() -> unusable = true);
         }
     }
 
@@ -621,6 +628,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
                 return;
             }
             closed = true; // volatile: racing calls see it at their next check
+            unusable = true;
             long[] leaked = new long[SizeClasses.COUNT];
             for (Page page : heap.pages()) {
                 if (page == null || page.capacity == 0) {
@@ -681,11 +689,15 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     private void ensureOpen() {
-        if (closed || watched.isClosed()) {
-            // A checked slab closed by the given region's close names that region.
-            throw watched.isClosed() && (!closed || watched != region) ? regionClosed()
-                    : new IllegalStateException("allocator is closed: allocator=" + name);
+        if (unusable) {
+            throw closedError();
         }
+    }
+
+    /** Cold: names the region when it closed first (a checked slab closed by it included). */
+    private IllegalStateException closedError() {
+        return watched.isClosed() && (!closed || watched != region) ? regionClosed()
+                : new IllegalStateException("allocator is closed: allocator=" + name);
     }
 
     private IllegalStateException regionClosed() {
