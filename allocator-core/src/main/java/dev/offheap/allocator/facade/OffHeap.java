@@ -243,7 +243,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public long getLong(long handle, long offset) {
         return switch (Handles.kind(handle)) {
             case Handles.KIND_SLAB -> slab.getLong(handle, offset);
-            case Handles.KIND_FREE_LIST -> freeList.segment(handle).get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+            case Handles.KIND_FREE_LIST -> freeList.getLong(handle, offset);
             case Handles.KIND_LARGE -> large.segment(handle).get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
             default -> throw foreign(handle);
         };
@@ -263,7 +263,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public void putLong(long handle, long offset, long value) {
         switch (Handles.kind(handle)) {
             case Handles.KIND_SLAB -> slab.putLong(handle, offset, value);
-            case Handles.KIND_FREE_LIST -> freeList.segment(handle).set(ValueLayout.JAVA_LONG_UNALIGNED, offset, value);
+            case Handles.KIND_FREE_LIST -> freeList.putLong(handle, offset, value);
             case Handles.KIND_LARGE -> large.segment(handle).set(ValueLayout.JAVA_LONG_UNALIGNED, offset, value);
             default -> throw foreign(handle);
         }
@@ -283,7 +283,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public int getInt(long handle, long offset) {
         return switch (Handles.kind(handle)) {
             case Handles.KIND_SLAB -> slab.getInt(handle, offset);
-            case Handles.KIND_FREE_LIST -> freeList.segment(handle).get(ValueLayout.JAVA_INT_UNALIGNED, offset);
+            case Handles.KIND_FREE_LIST -> freeList.getInt(handle, offset);
             case Handles.KIND_LARGE -> large.segment(handle).get(ValueLayout.JAVA_INT_UNALIGNED, offset);
             default -> throw foreign(handle);
         };
@@ -303,7 +303,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public void putInt(long handle, long offset, int value) {
         switch (Handles.kind(handle)) {
             case Handles.KIND_SLAB -> slab.putInt(handle, offset, value);
-            case Handles.KIND_FREE_LIST -> freeList.segment(handle).set(ValueLayout.JAVA_INT_UNALIGNED, offset, value);
+            case Handles.KIND_FREE_LIST -> freeList.putInt(handle, offset, value);
             case Handles.KIND_LARGE -> large.segment(handle).set(ValueLayout.JAVA_INT_UNALIGNED, offset, value);
             default -> throw foreign(handle);
         }
@@ -323,7 +323,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public byte getByte(long handle, long offset) {
         return switch (Handles.kind(handle)) {
             case Handles.KIND_SLAB -> slab.getByte(handle, offset);
-            case Handles.KIND_FREE_LIST -> freeList.segment(handle).get(ValueLayout.JAVA_BYTE, offset);
+            case Handles.KIND_FREE_LIST -> freeList.getByte(handle, offset);
             case Handles.KIND_LARGE -> large.segment(handle).get(ValueLayout.JAVA_BYTE, offset);
             default -> throw foreign(handle);
         };
@@ -343,7 +343,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     public void putByte(long handle, long offset, byte value) {
         switch (Handles.kind(handle)) {
             case Handles.KIND_SLAB -> slab.putByte(handle, offset, value);
-            case Handles.KIND_FREE_LIST -> freeList.segment(handle).set(ValueLayout.JAVA_BYTE, offset, value);
+            case Handles.KIND_FREE_LIST -> freeList.putByte(handle, offset, value);
             case Handles.KIND_LARGE -> large.segment(handle).set(ValueLayout.JAVA_BYTE, offset, value);
             default -> throw foreign(handle);
         }

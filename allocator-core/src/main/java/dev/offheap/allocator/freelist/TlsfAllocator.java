@@ -145,6 +145,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private final int granuleMask;
     private final int chunkShift;
     private final long locationLimit;
+    /** The region's base address: a handle's location is its block's granule offset from it. */
+    private final long regionBase;
     private final HandleCheck handleCheck;
     private final LeakReporter leakReporter;
     /** Memory for metadata only: the generation cells (read under the lock only), freed at close. */
@@ -185,6 +187,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         this.name = b.name;
         this.ownsRegion = b.region == null;
         this.region = ownsRegion ? Region.builder().name(b.name).reserve(b.reserveBytes).build() : b.region;
+        this.regionBase = region.baseAddress();
         long chunk = region.chunkBytes();
         long span = Checks.alignUp(Math.max(b.spanBytes, chunk), chunk);
         if (span > MAX_SPAN_BYTES || region.reservedBytes() > Handles.MAX_GRANULE_REGION_BYTES) {
@@ -396,6 +399,11 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
                 }
             }
         }
+        return segmentLocked(handle);
+    }
+
+    /** The cold path of {@link #segment}, apart so the lock-free part inlines and its slice does not escape. */
+    private MemorySegment segmentLocked(long handle) {
         synchronized (lock) {
             ensureOpen();
             TlsfSpan sp = liveSpanOf(handle, false);
@@ -403,6 +411,147 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             long w1 = sp.table.word1At(sp.startSlot(g));
             return sp.span.segment().asSlice((long) g << GRANULE_SHIFT, (long) BlockTable.high(w1) << GRANULE_SHIFT);
         }
+    }
+
+    // ------------------------------------------------------------------ validated access
+
+    /**
+     * {@return the span segment holding {@code [offset, offset + length)} of the live block
+     * {@code handle} names} Lock-free for a live handle, as {@link #segment}, but makes no slice:
+     * the typed accessors write through the span's scoped segment at {@link #at}.
+     */
+    private MemorySegment accessible(long handle, long offset, long length) {
+        ensureUsable();
+        long location = Handles.location(handle);
+        if (Handles.hasShape(handle, Handles.KIND_FREE_LIST, tag) && location < locationLimit) {
+            int chunk = chunkOf(location);
+            TlsfSpan sp = (TlsfSpan) SPAN_AT.getAcquire(byChunk, chunk);
+            if (sp != null) {
+                long record = sp.table.liveRecord(BlockTable.startKey((int) (location - sp.baseGranule)),
+                        BlockTable.LIVE | Handles.generation(handle));
+                if (record >= 0 && SPAN_AT.getAcquire(byChunk, chunk) == sp) { // see liveRecord(long)
+                    Objects.checkFromIndexSize(offset, length, (long) BlockTable.high(record) << GRANULE_SHIFT);
+                    return sp.span.segment();
+                }
+            }
+        }
+        return accessibleLocked(handle, offset, length);
+    }
+
+    /** The cold path of {@link #accessible}: classifies a handle that is not live, under the lock. */
+    private MemorySegment accessibleLocked(long handle, long offset, long length) {
+        synchronized (lock) {
+            ensureOpen();
+            TlsfSpan sp = liveSpanOf(handle, false);
+            long w1 = sp.table.word1At(sp.startSlot((int) (Handles.location(handle) - sp.baseGranule)));
+            Objects.checkFromIndexSize(offset, length, (long) BlockTable.high(w1) << GRANULE_SHIFT);
+            return sp.span.segment();
+        }
+    }
+
+    /** {@return where byte {@code offset} of {@code handle}'s block lies in its span's segment} */
+    private long at(MemorySegment span, long handle, long offset) {
+        return (Handles.location(handle) << GRANULE_SHIFT) - (span.address() - regionBase) + offset;
+    }
+
+    /**
+     * Reads a {@code long} (native byte order, any alignment) at {@code offset} in the block, with
+     * no garbage: the handle is checked live (lock-free) and the 8 bytes inside the block's usable
+     * size on every call; the access goes through the span's scoped segment. The recommended way to
+     * touch a free-list block from a hot path. Thread-safe; a free racing the access on another
+     * thread is the caller's data race (the access lands in memory the region still maps).
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 8 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public long getLong(long handle, long offset) {
+        MemorySegment span = accessible(handle, offset, Long.BYTES);
+        return span.get(ValueLayout.JAVA_LONG_UNALIGNED, at(span, handle, offset));
+    }
+
+    /**
+     * Writes a {@code long} at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 8 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void putLong(long handle, long offset, long value) {
+        MemorySegment span = accessible(handle, offset, Long.BYTES);
+        span.set(ValueLayout.JAVA_LONG_UNALIGNED, at(span, handle, offset), value);
+    }
+
+    /**
+     * Reads an {@code int} at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 4 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public int getInt(long handle, long offset) {
+        MemorySegment span = accessible(handle, offset, Integer.BYTES);
+        return span.get(ValueLayout.JAVA_INT_UNALIGNED, at(span, handle, offset));
+    }
+
+    /**
+     * Writes an {@code int} at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the 4 bytes are not all inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void putInt(long handle, long offset, int value) {
+        MemorySegment span = accessible(handle, offset, Integer.BYTES);
+        span.set(ValueLayout.JAVA_INT_UNALIGNED, at(span, handle, offset), value);
+    }
+
+    /**
+     * Reads a byte at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @return the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the byte is not inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public byte getByte(long handle, long offset) {
+        MemorySegment span = accessible(handle, offset, 1);
+        return span.get(ValueLayout.JAVA_BYTE, at(span, handle, offset));
+    }
+
+    /**
+     * Writes a byte at {@code offset} in the block; the checks of {@link #getLong}.
+     *
+     * @param handle a live handle
+     * @param offset the byte offset in the block
+     * @param value the value
+     * @throws UseAfterFreeException if the block was freed
+     * @throws ForeignPointerException if this allocator never made the handle
+     * @throws IndexOutOfBoundsException if the byte is not inside the block
+     * @throws IllegalStateException if the allocator or its region is closed
+     */
+    public void putByte(long handle, long offset, byte value) {
+        MemorySegment span = accessible(handle, offset, 1);
+        span.set(ValueLayout.JAVA_BYTE, at(span, handle, offset), value);
     }
 
     /**

@@ -151,6 +151,34 @@ class TlsfAllocatorTest {
     }
 
     @Test
+    void typedAccessorsCheckTheHandleAndTheBoundsOnEveryCall() {
+        try (TlsfAllocator tlsf = TlsfAllocator.builder().name("access").reserve(1L << 30).build()) {
+            long h = tlsf.allocate(40 << 10);
+            long size = tlsf.byteSize(h);
+            tlsf.putLong(h, 0, 0x1122334455667788L);
+            tlsf.putInt(h, 8, 0xCAFEBABE);
+            tlsf.putByte(h, size - 1, (byte) 7);
+            MemorySegment s = tlsf.segment(h);
+            assertEquals(0x1122334455667788L, s.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), "the same bytes as the segment");
+            assertEquals(0xCAFEBABE, s.get(ValueLayout.JAVA_INT_UNALIGNED, 8));
+            assertEquals(7, s.get(ValueLayout.JAVA_BYTE, size - 1));
+            assertEquals(0x1122334455667788L, tlsf.getLong(h, 0));
+            assertEquals(0xCAFEBABE, tlsf.getInt(h, 8));
+            assertEquals(7, tlsf.getByte(h, size - 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> tlsf.getByte(h, size));
+            assertThrows(IndexOutOfBoundsException.class, () -> tlsf.putLong(h, size - 4, 1L));
+            assertThrows(IndexOutOfBoundsException.class, () -> tlsf.getInt(h, -1));
+            long shrunk = tlsf.resize(h, 1000);
+            assertEquals(h, shrunk, "precondition: shrunk in place");
+            assertThrows(IndexOutOfBoundsException.class, () -> tlsf.getByte(shrunk, size - 1), "bounds follow the usable size");
+            tlsf.free(shrunk);
+            assertThrows(UseAfterFreeException.class, () -> tlsf.getLong(shrunk, 0));
+            assertThrows(UseAfterFreeException.class, () -> tlsf.putByte(shrunk, 0, (byte) 1));
+            assertThrows(ForeignPointerException.class, () -> tlsf.getByte(Handles.pack(Handles.KIND_SLAB, 1, 1, 0), 0));
+        }
+    }
+
+    @Test
     void memoryGrownIntoInPlaceIsZeroedWhenHandedOutAgain() {
         try (TlsfAllocator tlsf = TlsfAllocator.builder().name("grow-zero").reserve(1L << 30).build()) {
             long h = tlsf.allocate(16);
