@@ -77,6 +77,8 @@ final class Page {
     int used;
     /** Slots at or above this index have not held a block since their memory was known zero. */
     int fresh;
+    /** Whether a slot was freed (or the page carved) since the holder last purged its free slots. */
+    boolean purgeable;
     /** Whether the page is its cache's current page of its class or on its avail list. */
     boolean listed;
     Page availPrev;

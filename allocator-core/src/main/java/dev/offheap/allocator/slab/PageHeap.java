@@ -170,6 +170,7 @@ final class PageHeap {
         page.localHead = Page.END;
         page.used = 0;
         page.fresh = zeroed ? 0 : capacity;
+        page.purgeable = true; // pre-faulted by the region: resident though free
         page.listed = true;
         page.availPrev = null;
         page.availNext = null;
@@ -300,6 +301,47 @@ final class PageHeap {
             }
             return purged;
         }
+    }
+
+    /**
+     * Purges the whole OS pages that lie inside runs of free slots of a carved page (blocks of 4 KiB
+     * and more, or runs of smaller free blocks that span a page): mapped, reading zero afterwards,
+     * which the slot's next hand-out zeroes anyway. Called by the page's holder only, so no slot of
+     * the page is handed out meanwhile (other threads only turn LIVE into REMOTE). Not in checked
+     * mode: free blocks hold poison there. A syscall per run.
+     *
+     * @return the bytes purged
+     */
+    long purgeFreeSlots(Page page) {
+        if (page.capacity == 0 || !page.purgeable || mode instanceof CheckedBlocks) {
+            return 0;
+        }
+        page.purgeable = false; // until a slot is freed again
+        long osPage = region.pageSize();
+        long purged = 0;
+        int slot = 0;
+        while (slot < page.capacity) {
+            if (!holdsNoBlock(page, slot)) {
+                slot++;
+                continue;
+            }
+            int first = slot;
+            while (slot < page.capacity && holdsNoBlock(page, slot)) {
+                slot++;
+            }
+            long from = (page.blockOffset(first) + osPage - 1) & -osPage;
+            long to = page.blockOffset(slot) & -osPage; // the end of the run's last block
+            if (to > from) {
+                region.purge(page.segment.span, from, to - from);
+                purged += to - from;
+            }
+        }
+        return purged;
+    }
+
+    private static boolean holdsNoBlock(Page page, int slot) {
+        int state = SlotState.state(page.lvState(slot));
+        return state == SlotState.FREE || state == SlotState.RETIRED;
     }
 
     // ------------------------------------------------------------------ figures and close

@@ -474,8 +474,10 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     /**
      * Gives back what holds no live block: this thread's empty current pages and those of idle
      * pooled caches (dead threads' caches are pooled first), so a segment with no page left goes back
-     * to the region; then purges every empty unit of the segments still held (see
-     * {@link Region#purge}: mapped, reading zero). A syscall per run of empty units, under the
+     * to the region; then purges the OS pages inside runs of free slots of the pages those caches
+     * hold, and every empty unit of the segments still held (see {@link Region#purge}: mapped,
+     * reading zero). Not the free slots of other live platform threads' pages: only a page's holder
+     * may purge them. A syscall per run, under the
      * allocator's lock: call it off the hot path (the façade's {@code trim()} and its decay pass do).
      * The current pages of other live platform threads stay theirs.
      *
@@ -488,7 +490,20 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      */
     public long purgeEmptyPages() {
         trim();
-        return heap.purgeEmptyUnits();
+        long purged = 0;
+        Thread thread = Thread.currentThread();
+        ThreadCache own = thread.isVirtual() ? null : directory.platform(thread);
+        if (own != null) {
+            purged += own.purgeFreeSlots();
+        }
+        for (ThreadCache idle : directory.lockIdlePooled()) {
+            try {
+                purged += idle.purgeFreeSlots();
+            } finally {
+                idle.unlock();
+            }
+        }
+        return purged + heap.purgeEmptyUnits();
     }
 
     /**

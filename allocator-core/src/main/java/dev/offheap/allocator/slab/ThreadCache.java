@@ -236,6 +236,7 @@ final class ThreadCache {
         if (SlotState.state(freed) == SlotState.FREE) {
             page.pushLocal(slot);
         }
+        page.purgeable = true;
         if (--page.used == 0 || !page.listed) {
             settle(page);
         }
@@ -399,6 +400,25 @@ final class ThreadCache {
                 heap.retire(page);
             }
         }
+    }
+
+    /**
+     * Purges the OS pages inside runs of free slots of the pages this cache holds (its current
+     * pages and those on its avail lists); see {@link PageHeap#purgeFreeSlots}. Holder only.
+     *
+     * @return the bytes purged
+     */
+    long purgeFreeSlots() {
+        long purged = 0;
+        for (int c = 0; c < SizeClasses.COUNT; c++) {
+            if (current[c] != null) {
+                purged += heap.purgeFreeSlots(current[c]);
+            }
+            for (Page page = availHead[c]; page != null; page = page.availNext) {
+                purged += heap.purgeFreeSlots(page);
+            }
+        }
+        return purged;
     }
 
     // ------------------------------------------------------------------ avail lists (holder only)
