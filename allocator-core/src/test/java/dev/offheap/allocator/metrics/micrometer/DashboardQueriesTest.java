@@ -83,8 +83,17 @@ class DashboardQueriesTest {
             for (int i = 0; i < 1000; i++) {
                 arena.allocate(64, 8);
             }
-            trueCommittedBytes = memory.region().committedBytes() + region.committedBytes();
-            for (String line : registry.scrape().lines().toList()) {
+            // The façade's region commits ahead in the background: take a scrape during which
+            // committed bytes did not move, so the scrape and the true figure are of one instant.
+            String scrape;
+            long before;
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            do {
+                before = memory.region().committedBytes() + region.committedBytes();
+                scrape = registry.scrape();
+                trueCommittedBytes = memory.region().committedBytes() + region.committedBytes();
+            } while (trueCommittedBytes != before && System.nanoTime() < deadline);
+            for (String line : scrape.lines().toList()) {
                 Matcher sample = SAMPLE.matcher(line);
                 if (sample.matches()) {
                     SCRAPE.computeIfAbsent(sample.group(1), k -> new ArrayList<>())
