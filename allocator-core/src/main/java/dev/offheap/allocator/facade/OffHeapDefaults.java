@@ -65,13 +65,15 @@ public final class OffHeapDefaults {
 
     /**
      * {@return a region builder with the reservation, limit, decay and huge-pages defaults applied,
-     * and commit ahead on} Two chunks ahead: the slab, the free list and large blocks all draw from
-     * the one region, and growth must not put a commit or a page fault on an allocating thread.
+     * and commit ahead on} Eight chunks (16 MiB) ahead: the slab, the free list and large blocks all
+     * draw from the one region, and growth must not put a commit or a page fault on an allocating
+     * thread (two chunks were not enough for a loop growing as fast as it can: docs/region.md).
+     * Ready chunks are idle chunks: they decay like any other when the service stops growing.
      *
      * @throws IllegalArgumentException if one of those properties is set to a bad value
      */
     static Region.Builder regionBuilder() {
-        Region.Builder region = Region.builder().commitAhead(2 * Region.DEFAULT_CHUNK_BYTES);
+        Region.Builder region = Region.builder().commitAhead(8 * Region.DEFAULT_CHUNK_BYTES);
         String reserve = System.getProperty(RESERVE);
         if (reserve != null) {
             applyTo(RESERVE, reserve, () -> region.reserve(parseBytes(RESERVE, reserve)));
