@@ -223,7 +223,6 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         // Cold start: the metadata's access paths and the zeroing copy are set up here, not in a first allocate.
         BlockTable.warmUp();
         MemorySegment scratch = MemorySegment.ofArray(new byte[1024]);
-        Zeroing.zero(scratch, 0, 64); // both paths: the store loop and the copy
         Zeroing.zero(scratch, 0, scratch.byteSize());
     }
 
