@@ -11,6 +11,7 @@ import dev.offheap.allocator.budget.BudgetedAllocator;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.internal.HandleCheck;
 import dev.offheap.allocator.internal.LeakReporter;
+import dev.offheap.allocator.internal.SegmentAllocatorView;
 import dev.offheap.allocator.internal.Zeroing;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.MeteredAllocator;
@@ -19,6 +20,7 @@ import dev.offheap.allocator.region.Span;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -147,6 +149,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private final long locationLimit;
     /** The region's base address: a handle's location is its block's granule offset from it. */
     private final long regionBase;
+    /** Blocks handed out as segments by {@link #asSegmentAllocator()}, freed first at close. */
+    private final SegmentAllocatorView segmentView = new SegmentAllocatorView(this, 1L << GRANULE_SHIFT);
     private final HandleCheck handleCheck;
     private final LeakReporter leakReporter;
     /** Memory for metadata only: the generation cells (read under the lock only), freed at close. */
@@ -410,6 +414,25 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             long w1 = sp.table.word1At(sp.startSlot(g));
             return sp.span.segment().asSlice((long) g << GRANULE_SHIFT, (long) BlockTable.high(w1) << GRANULE_SHIFT);
         }
+    }
+
+    /**
+     * {@return a {@link SegmentAllocator} whose segments are blocks of this allocator, bounded to
+     * the size asked for and kept until this allocator closes} For FFM code that takes a
+     * {@code SegmentAllocator}: its blocks are freed by this allocator's close (not reported as
+     * leaks), and their segments throw from then on. Alignment up to 16 bytes; zeroed unless zeroing
+     * is off. The same view on every call. Thread-safe.
+     *
+     * {@snippet :
+     * SegmentAllocator ffm = allocator.asSegmentAllocator();
+     * MemorySegment name = ffm.allocateFrom("orders"); // a C string for a downcall
+     * }
+     *
+     * @throws IllegalStateException if this allocator is closed
+     */
+    public SegmentAllocator asSegmentAllocator() {
+        ensureUsable();
+        return segmentView;
     }
 
     // ------------------------------------------------------------------ validated access
@@ -764,6 +787,13 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      */
     @Override
     public void close() {
+        if (!closed) {
+            try {
+                segmentView.freeAll();
+            } catch (IllegalStateException regionClosed) {
+                // the region closed first: those blocks are reported below with the others
+            }
+        }
         long leakedBlocks;
         long leakedBytes;
         synchronized (lock) {

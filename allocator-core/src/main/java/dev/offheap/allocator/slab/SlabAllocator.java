@@ -12,11 +12,13 @@ import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.internal.BlockChecks;
 import dev.offheap.allocator.internal.HandleCheck;
 import dev.offheap.allocator.internal.LeakReporter;
+import dev.offheap.allocator.internal.SegmentAllocatorView;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,6 +119,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      * allocate and free paths (the region's close sets it through {@link Region#onClose}).
      */
     private volatile boolean unusable;
+    /** Blocks handed out as segments by {@link #asSegmentAllocator()}, freed first at close. */
+    private final SegmentAllocatorView segmentView = new SegmentAllocatorView(this, 16);
     /** Per class, blocks still live at close (reported as leaks), so snapshots after close add up. */
     private long[] leakedAtClose = new long[SizeClasses.COUNT];
 
@@ -469,6 +473,25 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         MemorySegment.copy(page.memory, ValueLayout.JAVA_BYTE, at, target, targetIndex, length);
     }
 
+    /**
+     * {@return a {@link SegmentAllocator} whose segments are blocks of this allocator, bounded to
+     * the size asked for and kept until this allocator closes} For FFM code that takes a
+     * {@code SegmentAllocator}: its blocks are freed by this allocator's close (not reported as
+     * leaks), and their segments throw from then on. Alignment up to 16 bytes; zeroed unless zeroing
+     * is off. The same view on every call. Thread-safe.
+     *
+     * {@snippet :
+     * SegmentAllocator ffm = allocator.asSegmentAllocator();
+     * MemorySegment name = ffm.allocateFrom("orders"); // a C string for a downcall
+     * }
+     *
+     * @throws IllegalStateException if this allocator is closed
+     */
+    public SegmentAllocator asSegmentAllocator() {
+        ensureOpen();
+        return segmentView;
+    }
+
     // ------------------------------------------------------------------ giving memory back
 
     /**
@@ -635,6 +658,13 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      */
     @Override
     public void close() {
+        if (!closed) {
+            try {
+                segmentView.freeAll();
+            } catch (IllegalStateException regionClosed) {
+                // the given region closed first: those blocks are reported below with the others
+            }
+        }
         long blocks = 0;
         long bytes = 0;
         List<Throwable> sites = new ArrayList<>();
