@@ -13,7 +13,7 @@ class SlabCheckedContractTest extends HandleAllocatorContract {
 
     @Override
     protected long maxTestByteSize() {
-        return 32 << 10;
+        return SlabAllocator.MAX_CHECKED_REQUEST; // 32 KiB less the canary
     }
 
     @Override
