@@ -102,8 +102,18 @@ public final class ForkedJvm {
             }
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path err : files.filter(p -> p.getFileName().toString().startsWith("hs_err")).toList()) {
-                    out.append("\n--- ").append(err.getFileName()).append(" (first lines) ---\n");
-                    Files.readAllLines(err).stream().limit(25).forEach(l -> out.append(l).append('\n'));
+                    out.append("\n--- ").append(err.getFileName()).append(" (first lines, then the Java frames) ---\n");
+                    List<String> lines = Files.readAllLines(err);
+                    lines.stream().limit(25).forEach(l -> out.append(l).append('\n'));
+                    // Which of the project's calls crashed: the frames say, the header does not.
+                    int frames = lines.indexOf("Java frames: (J=compiled Java code, j=interpreted, Vv=VM code)");
+                    if (frames >= 0) {
+                        lines.stream().skip(frames).limit(30).forEach(l -> out.append(l).append('\n'));
+                    }
+                    Path kept = Path.of("target", "forked-jvm-crashes", err.getFileName().toString());
+                    Files.createDirectories(kept.getParent());
+                    Files.copy(err, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    out.append("[whole report kept in ").append(kept.toAbsolutePath()).append("]\n");
                 }
             }
             return new Result(exit, out.toString());

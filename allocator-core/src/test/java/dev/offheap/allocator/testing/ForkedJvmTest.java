@@ -47,5 +47,8 @@ class ForkedJvmTest {
         ForkedJvm.Result r = ForkedJvm.run(Body.class, "crash");
         assertTrue(r.exitCode() != 0, r::describe);
         assertTrue(r.crashed(), r::describe);
+        assertTrue(r.output().contains("Java frames:") && r.output().contains("ForkedJvmTest$Body.main"),
+                "the report names the Java frame that crashed: " + r.describe());
+        assertTrue(r.output().contains("[whole report kept in "), r::describe);
     }
 }
