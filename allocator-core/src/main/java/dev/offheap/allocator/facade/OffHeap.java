@@ -497,7 +497,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
      * <p>Kind {@code offheap}: memory figures are the region's (reserved, committed) and the sum
      * of the size ranges' (used, live blocks), all 0 once closed; counters are summed; size classes
      * are the slab's; commits on the caller and maintenance failures are the region's; metadata bytes
-     * are the ranges' summed. {@code leaks} counts each leaked block once: before close, the object handles
+     * are the ranges' summed; thread caches are the slab's. {@code leaks} counts each leaked block once: before close, the object handles
      * found unreachable; from close on, the blocks the ranges found still live (those among them).
      */
     @Override
@@ -522,7 +522,8 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
                 region.decommittedBytesTotal(), s.sizeClasses(),
                 r.commitsOnCaller(), r.commitOnCallerBytes(), r.maintenanceFailures(),
                 s.metadataHeapBytes() + f.metadataHeapBytes() + l.metadataHeapBytes(),
-                s.metadataOffHeapBytes() + f.metadataOffHeapBytes() + l.metadataOffHeapBytes());
+                s.metadataOffHeapBytes() + f.metadataOffHeapBytes() + l.metadataOffHeapBytes(),
+                s.threadCaches());
     }
 
     /**

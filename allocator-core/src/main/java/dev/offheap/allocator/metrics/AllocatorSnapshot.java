@@ -38,6 +38,9 @@ import java.util.List;
  * @param metadataOffHeapBytes bytes the allocator maps for its metadata only, away from user
  *        blocks (0 where it keeps none): published as {@code offheap.metadata.offheap}, the heap
  *        part as {@code offheap.metadata.heap}
+ * @param threadCaches thread caches the allocator holds (kinds {@code slab} and {@code offheap}; 0
+ *        for others): one per platform thread that allocated, plus the pooled ones virtual threads
+ *        borrow; published as {@code offheap.thread.caches}
  */
 public record AllocatorSnapshot(String name, String kind, long reservedBytes, long committedBytes,
                                 long usedBytes, long liveBlocks, long allocations, long frees,
@@ -45,11 +48,24 @@ public record AllocatorSnapshot(String name, String kind, long reservedBytes, lo
                                 long useAfterFrees, long corruptions, long leaks, long decommittedBytes,
                                 List<SizeClassSnapshot> sizeClasses, long commitsOnCaller,
                                 long commitOnCallerBytes, long maintenanceFailures,
-                                long metadataHeapBytes, long metadataOffHeapBytes) {
+                                long metadataHeapBytes, long metadataOffHeapBytes, long threadCaches) {
 
     /** Copies the list so the record stays immutable. */
     public AllocatorSnapshot {
         sizeClasses = List.copyOf(sizeClasses);
+    }
+
+    /** A snapshot with no thread caches: {@code threadCaches} reads 0. */
+    public AllocatorSnapshot(String name, String kind, long reservedBytes, long committedBytes,
+                             long usedBytes, long liveBlocks, long allocations, long frees,
+                             long remoteFrees, long failedAllocations, long doubleFrees,
+                             long useAfterFrees, long corruptions, long leaks, long decommittedBytes,
+                             List<SizeClassSnapshot> sizeClasses, long commitsOnCaller,
+                             long commitOnCallerBytes, long maintenanceFailures,
+                             long metadataHeapBytes, long metadataOffHeapBytes) {
+        this(name, kind, reservedBytes, committedBytes, usedBytes, liveBlocks, allocations, frees, remoteFrees,
+                failedAllocations, doubleFrees, useAfterFrees, corruptions, leaks, decommittedBytes, sizeClasses,
+                commitsOnCaller, commitOnCallerBytes, maintenanceFailures, metadataHeapBytes, metadataOffHeapBytes, 0);
     }
 
     /** A snapshot with no metadata figures: {@code metadataHeapBytes} and {@code metadataOffHeapBytes} read 0. */

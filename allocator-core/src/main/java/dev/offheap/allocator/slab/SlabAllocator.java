@@ -644,7 +644,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
                 liveBlocks, allocations, frees, remote, heap.failures.get(), check.doubleFrees(),
                 check.useAfterFrees(), mode.corruptions(), leaks.leakedBlocks(),
                 ownsRegion && !checked ? region.decommittedBytesTotal() : 0, classes, 0, 0, 0,
-                metadata.heapBytes(), metadata.offHeapBytes());
+                metadata.heapBytes(), metadata.offHeapBytes(), isClosed ? 0 : directory.all().length);
     }
 
     // ------------------------------------------------------------------ close

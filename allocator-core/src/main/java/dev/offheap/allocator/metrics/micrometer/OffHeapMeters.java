@@ -99,6 +99,10 @@ public enum OffHeapMeters implements MeterDocumentation {
     METADATA_OFFHEAP("offheap.metadata.offheap", Meter.Type.GAUGE, BaseUnits.BYTES,
             "Bytes the allocator maps for its metadata only, away from user blocks",
             AllocatorSnapshot::metadataOffHeapBytes),
+    /** Thread caches the allocator holds. */
+    THREAD_CACHES("offheap.thread.caches", Meter.Type.GAUGE, null,
+            "Thread caches the allocator holds: one per platform thread that allocated, plus the pool virtual threads borrow",
+            AllocatorSnapshot::threadCaches),
     /** Live blocks of one size class. */
     SIZE_CLASS_BLOCKS_LIVE("offheap.size.class.blocks.live", Meter.Type.GAUGE, null,
             "Blocks of the size class allocated and not freed",

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -67,9 +68,11 @@ class DashboardQueriesTest {
         try (OffHeap memory = OffHeap.builder().name("cache").reserve(1L << 30).limit(256L << 20).build();
              Region region = Region.builder().name("demo-region").reserve(1L << 30).build();
              BumpArena arena = BumpArena.builder().name("demo-bump").region(region).build()) {
-            new OffHeapMetrics(memory, Tags.empty()).bindTo(registry);
-            new OffHeapMetrics(region, Tags.empty()).bindTo(registry);
-            new OffHeapMetrics(arena, Tags.empty()).bindTo(registry);
+            // No snapshot caching: the loop below needs every scrape to read the allocators afresh,
+            // or a scrape repeated within the time to live shows figures from before the loop.
+            new OffHeapMetrics(memory, Tags.empty(), Duration.ZERO).bindTo(registry);
+            new OffHeapMetrics(region, Tags.empty(), Duration.ZERO).bindTo(registry);
+            new OffHeapMetrics(arena, Tags.empty(), Duration.ZERO).bindTo(registry);
             for (long size : new long[] {16, 64, 4096, 100_000, 3 << 20}) {
                 memory.allocate(size);
             }
@@ -83,8 +86,8 @@ class DashboardQueriesTest {
             for (int i = 0; i < 1000; i++) {
                 arena.allocate(64, 8);
             }
-            // The façade's region commits ahead in the background: take a scrape during which
-            // committed bytes did not move, so the scrape and the true figure are of one instant.
+            // The façade's region commits ahead in the background (committed only grows here: decay
+            // is 10 s away): a scrape between two equal reads saw that same figure.
             String scrape;
             long before;
             long deadline = System.nanoTime() + 10_000_000_000L;

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OffHeapMetricsTest {
     private static final long MiB = 1L << 20;
     /** Meters that read one snapshot field each. */
-    private static final int SNAPSHOT_METERS = 19;
+    private static final int SNAPSHOT_METERS = 20;
     /** Every allocator's meters: the snapshot ones and the misuse counter's four types. */
     private static final int ALLOCATOR_METERS = SNAPSHOT_METERS + MisuseType.values().length;
     /** An allocator that owns its region also has the limit and peak gauges. */
@@ -95,6 +95,7 @@ class OffHeapMetricsTest {
         expected.put(MAINTENANCE_FAILURES, 19.0);
         expected.put(METADATA_HEAP, 2300.0);
         expected.put(METADATA_OFFHEAP, 4600.0);
+        expected.put(THREAD_CACHES, 29.0);
         assertEquals(SNAPSHOT_METERS, expected.size());
         for (var entry : expected.entrySet()) {
             assertEquals(entry.getValue(), read(entry.getKey(), "s"), entry.getKey().name());

@@ -23,7 +23,7 @@ final class ScriptedAllocator implements MeteredAllocator {
     static AllocatorSnapshot distinctValues(String name) {
         return new AllocatorSnapshot(name, "slab", 1000, 800, 600, 11, 101, 90, 7, 5, 3, 2, 1, 13, 4096,
                 List.of(new SizeClassSnapshot(16, 21, 256, 31), new SizeClassSnapshot(64, 22, 64, 32)),
-                17, 170, 19, 2300, 4600);
+                17, 170, 19, 2300, 4600, 29);
     }
 
     @Override
