@@ -94,9 +94,9 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
                     .checked(b.checked).trackAllocationSites(b.leakDetection == LeakDetection.PARANOID)
                     .leakListener(b.leakListener).build();
             this.freeList = TlsfAllocator.builder().name(b.name + ".free-list").region(region).zeroing(b.zeroing)
-                    .leakListener(b.leakListener).build();
+                    .checked(b.checked).leakListener(b.leakListener).build();
             this.large = LargeBlockAllocator.builder().name(b.name + ".large").region(region).zeroing(b.zeroing)
-                    .leakListener(b.leakListener).build();
+                    .checked(b.checked).leakListener(b.leakListener).build();
             // The ranges report every block still live at close, object handles among them: the
             // block allocator reports only those found unreachable, so each leak is reported once.
             this.blocks = BlockAllocator.over(this).leakDetection(b.leakDetection).leakListener(b.leakListener)
@@ -704,8 +704,13 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         }
 
         /**
-         * @param enabled checked mode for the slab range: poison, canaries, a scope per block
-         *        (a debugging mode, off by default)
+         * Checked mode for every size range (a debugging mode, off by default): each block's
+         * segment throws after its free, resize or close; canaries after the bytes asked for are
+         * checked on free; freed slab and free-list blocks are poisoned and verified before reuse
+         * (large blocks go back to the region at once instead). See {@code SlabAllocator},
+         * {@code TlsfAllocator} and {@code LargeBlockAllocator} for each range's cost.
+         *
+         * @param enabled whether checked mode is on
          * @return this builder
          */
         public Builder checked(boolean enabled) {

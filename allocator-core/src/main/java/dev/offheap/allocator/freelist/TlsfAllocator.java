@@ -4,10 +4,12 @@ import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.HandleAllocator;
 import dev.offheap.allocator.Handles;
+import dev.offheap.allocator.HeapCorruptionException;
 import dev.offheap.allocator.LeakListener;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.budget.BudgetedAllocator;
+import dev.offheap.allocator.internal.BlockChecks;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.internal.HandleCheck;
 import dev.offheap.allocator.internal.LeakReporter;
@@ -107,8 +109,21 @@ import java.util.Objects;
  * A region closed under the allocator makes every call throw {@link IllegalStateException} naming
  * the region; the metadata is the allocator's own, so nothing reads unmapped memory. Blocks live at
  * {@link #close()} are reported through the {@link Builder#leakListener(LeakListener) leak
- * listener}, a JFR event and {@code leaks} in the snapshot. Checked mode is not offered:
- * {@link Builder#checked(boolean) checked(true)} is refused.
+ * listener}, a JFR event and {@code leaks} in the snapshot.
+ *
+ * <h2>Checked mode</h2>
+ * With {@link Builder#checked(boolean) checked(true)}, a debugging mode: each live block's segment
+ * is bound to a scope of its own, closed on free, so a segment kept after free, after a resize
+ * moved the block or after close throws {@link IllegalStateException}; the scopes close before the
+ * region can unmap ({@link Region#beforeUnmap}), so none outlives the memory. Every free byte of a
+ * span held is poison ({@code 0xDE}): spans are poisoned when taken, blocks when freed, and free
+ * space is never purged, so a block about to be handed out is verified whole and a write after free
+ * (through a raw address) throws {@link HeapCorruptionException} at the next allocation over it.
+ * {@value BlockChecks#CANARY_BYTES} canary bytes or more follow the bytes asked for and are checked
+ * on free ({@link HeapCorruptionException} once the block is freed). Resize always moves the block.
+ * The segments, {@link #byteSize} and the typed accessors are bounded to the bytes asked for.
+ * Costs: a map entry and a shared arena per live block on the Java heap, a scope close (a
+ * handshake with every thread) per free, and every operation under the lock.
  *
  * <p>Handed-out memory is zeroed unless {@link Builder#zeroing(boolean) zeroing} is off; memory
  * known to be zero (fresh from the region, never handed out) is not written again.
@@ -142,6 +157,12 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private final int maxSpares;
     private final long spanBytes;
     private final long maxBlockBytes;
+    /** The largest request: {@link #maxBlockBytes} less the canary in checked mode. */
+    private final long maxRequestBytes;
+    /** Bytes a block holds beyond the request: the canary in checked mode, else 0. */
+    private final long extraBytes;
+    /** Checked mode's per-block scopes and counts, guarded by lock; null unless checked. */
+    private final CheckedTlsfBlocks checkedBlocks;
     private final int maxBlockGranules;
     private final int granuleBits;
     private final int granuleMask;
@@ -203,6 +224,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         this.zeroing = b.zeroing;
         this.maxSpares = b.spareSpans;
         this.maxBlockBytes = span / 2;
+        this.checkedBlocks = b.checked ? new CheckedTlsfBlocks(b.name) : null;
+        this.extraBytes = b.checked ? BlockChecks.CANARY_BYTES : 0;
+        this.maxRequestBytes = maxBlockBytes - extraBytes;
         this.maxBlockGranules = (int) (maxBlockBytes >>> GRANULE_SHIFT);
         this.granuleBits = Long.numberOfTrailingZeros(span >>> GRANULE_SHIFT);
         this.granuleMask = (1 << granuleBits) - 1;
@@ -228,6 +252,17 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         BlockTable.warmUp();
         MemorySegment scratch = MemorySegment.ofArray(new byte[1024]);
         Zeroing.zero(scratch, 0, scratch.byteSize());
+        if (checkedBlocks != null) {
+            // Block scopes are this allocator's, over the region's memory: they close before it unmaps.
+            region.beforeUnmap(this::closeBlockScopes);
+        }
+    }
+
+    /** Closes checked mode's block scopes: the region's close runs it before the unmap. */
+    private void closeBlockScopes() {
+        synchronized (lock) {
+            checkedBlocks.closeAll();
+        }
     }
 
     /** {@return a builder: own region of 64 GiB reserved, 2 MiB spans, zeroing on} */
@@ -250,9 +285,12 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         return spanBytes;
     }
 
-    /** {@return the largest block this allocator serves, in bytes: half a span} */
+    /**
+     * {@return the largest request this allocator serves, in bytes: half a span, less the canary
+     * ({@value BlockChecks#CANARY_BYTES} bytes) in checked mode}
+     */
     public long maxBlockBytes() {
-        return maxBlockBytes;
+        return maxRequestBytes;
     }
 
     /**
@@ -268,6 +306,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     @Override
     public long allocate(long byteSize) {
         int need = granulesFor(byteSize);
+        if (checkedBlocks != null) {
+            return allocateChecked(byteSize, need);
+        }
         long handle;
         int dirty;
         TlsfSpan sp;
@@ -298,7 +339,53 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             TlsfSpan sp = slot >= 0 ? spanOf(handle) : liveSpanOf(handle, true);
             int g = (int) (Handles.location(handle) - sp.baseGranule);
             long record = sp.table.word1At(slot);
+            HeapCorruptionException overrun = checkedBlocks == null ? null
+                    : checkedBlocks.close(handle, sp.span.segment(), (long) g << GRANULE_SHIFT,
+                            (long) BlockTable.low(record) << GRANULE_SHIFT);
             freeLocked(sp, g, BlockTable.low(record), BlockTable.high(record));
+            if (overrun != null) {
+                throw overrun;
+            }
+        }
+    }
+
+    /** Checked mode's allocate, all under the lock: verify the poison, then open the block's scope. */
+    private long allocateChecked(long byteSize, int need) {
+        synchronized (lock) {
+            ensureOpen();
+            long handle = allocateLocked(need);
+            TlsfSpan sp = spanOf(handle);
+            int g = (int) (Handles.location(handle) - sp.baseGranule);
+            long offset = (long) g << GRANULE_SHIFT;
+            long blockBytes = (long) need << GRANULE_SHIFT;
+            HeapCorruptionException changed = checkedBlocks.verifyFree(sp.span.segment(), offset, blockBytes);
+            if (changed != null) {
+                freeLocked(sp, g, need, need); // poisoned again: back to the free lists
+                throw changed;
+            }
+            checkedBlocks.open(handle, sp.span.segment(), offset, blockBytes, byteSize);
+            return handle;
+        }
+    }
+
+    /**
+     * Checked mode's resize: always a move (a new block, the bytes both sizes share copied, the old
+     * block freed), so no segment of the old block ever reaches the new one.
+     */
+    private long resizeChecked(long handle, long newByteSize) {
+        synchronized (lock) {
+            ensureOpen();
+            liveSpanOf(handle, false);
+            MemorySegment old = checkedBlocks.segment(handle);
+            long moved = allocate(newByteSize);
+            MemorySegment.copy(old, 0, checkedBlocks.segment(moved), 0, Math.min(old.byteSize(), newByteSize));
+            try {
+                free(handle);
+            } catch (HeapCorruptionException overrun) {
+                free(moved); // the old block overran: both go, the caller holds neither
+                throw overrun;
+            }
+            return moved;
         }
     }
 
@@ -322,6 +409,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      */
     public long resize(long handle, long newByteSize) {
         int need = granulesFor(newByteSize);
+        if (checkedBlocks != null) {
+            return resizeChecked(handle, newByteSize);
+        }
         synchronized (lock) {
             ensureOpen();
             TlsfSpan sp = liveSpanOf(handle, false);
@@ -389,6 +479,13 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      */
     @Override
     public MemorySegment segment(long handle) {
+        if (checkedBlocks != null) {
+            synchronized (lock) {
+                ensureOpen();
+                liveSpanOf(handle, false);
+                return checkedBlocks.segment(handle);
+            }
+        }
         ensureUsable();
         long location = Handles.location(handle);
         if (Handles.hasShape(handle, Handles.KIND_FREE_LIST, tag) && location < locationLimit) {
@@ -443,6 +540,14 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      * the typed accessors write through the span's scoped segment at {@link #at}.
      */
     private MemorySegment accessible(long handle, long offset, long length) {
+        if (checkedBlocks != null) {
+            synchronized (lock) {
+                ensureOpen();
+                TlsfSpan sp = liveSpanOf(handle, false);
+                Objects.checkFromIndexSize(offset, length, checkedBlocks.requested(handle));
+                return sp.span.segment();
+            }
+        }
         ensureUsable();
         long location = Handles.location(handle);
         if (Handles.hasShape(handle, Handles.KIND_FREE_LIST, tag) && location < locationLimit) {
@@ -585,6 +690,13 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      */
     @Override
     public long byteSize(long handle) {
+        if (checkedBlocks != null) {
+            synchronized (lock) {
+                ensureOpen();
+                liveSpanOf(handle, false);
+                return checkedBlocks.requested(handle);
+            }
+        }
         ensureUsable();
         long record = liveRecord(handle);
         if (record >= 0) {
@@ -693,6 +805,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     public long purgeFreeBlocks() {
         synchronized (lock) {
             ensureOpen();
+            if (checkedBlocks != null) {
+                return 0; // checked mode keeps free bytes poisoned, to verify them on reuse
+            }
             long page = region.pageSize();
             long purged = 0;
             for (TlsfSpan sp : slots) {
@@ -728,7 +843,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         synchronized (lock) {
             return new AllocatorSnapshot(name, "free-list", region.reservedBytes(), (long) spanCount * spanBytes,
                     usedGranules << GRANULE_SHIFT, liveBlocks, allocations, frees, 0, failedAllocations,
-                    handleCheck.doubleFrees(), handleCheck.useAfterFrees(), 0, leakReporter.leakedBlocks(),
+                    handleCheck.doubleFrees(), handleCheck.useAfterFrees(),
+                    checkedBlocks == null ? 0 : checkedBlocks.corruptions(), leakReporter.leakedBlocks(),
                     releasedBytes, List.of(), 0, 0, 0, metadataHeapBytes(), metadataOffHeapBytes());
         }
     }
@@ -805,6 +921,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             leakedBytes = usedGranules << GRANULE_SHIFT;
             liveBlocks = 0;
             usedGranules = 0;
+            if (checkedBlocks != null) {
+                checkedBlocks.closeAll(); // before the spans go: every block segment throws from now on
+            }
             if (ownsRegion) {
                 closeOwnRegion();
             } else if (!region.isClosed()) {
@@ -826,11 +945,11 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
 
     private int granulesFor(long byteSize) {
         Checks.checkPositive("byteSize", byteSize);
-        if (byteSize > maxBlockBytes) {
+        if (byteSize > maxRequestBytes) {
             throw new IllegalArgumentException("byteSize must not exceed the largest free-list block "
-                    + maxBlockBytes + ": byteSize=" + byteSize + ", allocator=" + name);
+                    + maxRequestBytes + ": byteSize=" + byteSize + ", allocator=" + name);
         }
-        return (int) ((byteSize + GRANULE_BYTES - 1) >>> GRANULE_SHIFT);
+        return (int) ((byteSize + extraBytes + GRANULE_BYTES - 1) >>> GRANULE_SHIFT);
     }
 
     private TlsfSpan spanOf(long handle) {
@@ -975,6 +1094,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
                     (long) slots.length * spanBytes, (long) spanCount * spanBytes, usedGranules << GRANULE_SHIFT);
         }
         Span span = region.acquire(spanBytes);
+        if (checkedBlocks != null) {
+            CheckedTlsfBlocks.poisonSpan(span.segment());
+        }
         long offset = span.address() - region.baseAddress();
         int firstChunk = (int) (offset >>> chunkShift);
         int chunks = (int) (spanBytes >>> chunkShift);
@@ -1393,6 +1515,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         private long reserveBytes = Region.DEFAULT_RESERVE_BYTES;
         private long spanBytes = DEFAULT_SPAN_BYTES;
         private boolean zeroing = true;
+        private boolean checked;
         private int spareSpans = 1;
         private LeakListener leakListener = LeakListener.logging();
 
@@ -1411,20 +1534,15 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         }
 
         /**
-         * Refuses checked mode, which the free list does not have: its blocks' segments are slices
-         * of their span's, bound to the span's scope, which only the region closes (a scope per block
-         * would cost a handshake with every thread per free). {@code checked(false)} is accepted and
-         * changes nothing. Use the slab's checked mode for the sizes it serves.
+         * Turns checked mode on or off (default off): poison verified on reuse, canaries checked on
+         * free, a scope per block closed on free (see the class javadoc). A debugging mode: a
+         * scope close per free, every operation under the lock, no purge of free space.
          *
-         * @param enabled whether checked mode is wanted
+         * @param enabled whether checked mode is on
          * @return this builder
-         * @throws IllegalArgumentException if {@code enabled} is true
          */
         public Builder checked(boolean enabled) {
-            if (enabled) {
-                throw new IllegalArgumentException("checked mode is not offered for the free list "
-                        + "(poison, canaries and per-block scopes are slab-only): checked=true, allocator=" + name);
-            }
+            this.checked = enabled;
             return this;
         }
 

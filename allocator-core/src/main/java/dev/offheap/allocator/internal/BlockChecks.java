@@ -1,5 +1,8 @@
 package dev.offheap.allocator.internal;
 
+import dev.offheap.allocator.Handles;
+import dev.offheap.allocator.HeapCorruptionException;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -61,5 +64,42 @@ public final class BlockChecks {
             }
         }
         return -1;
+    }
+
+    /**
+     * {@return the report of a freed block found changed when it was about to be handed out again}
+     *
+     * @param memory the segment holding the block
+     * @param offset the block's first byte in {@code memory}
+     * @param blockBytes the block's bytes, all of which were poisoned
+     * @param changed the first byte found changed, from the block's start
+     * @param allocator the allocator's name
+     * @param site where the block's last owner allocated it, or null if untracked
+     */
+    public static HeapCorruptionException writeAfterFree(MemorySegment memory, long offset, long blockBytes,
+                                                         long changed, String allocator, Throwable site) {
+        return new HeapCorruptionException("write after free: freed block changed at byte " + changed
+                + " (poison 0xDE expected): address=0x" + Long.toHexString(memory.address() + offset)
+                + ", blockBytes=" + blockBytes + ", allocator=" + allocator
+                + (site == null ? "" : ", last allocation site attached"), site);
+    }
+
+    /**
+     * {@return the report of a canary found changed when its block was freed}
+     *
+     * @param handle the block's handle
+     * @param memory the segment holding the block
+     * @param offset the block's first byte in {@code memory}
+     * @param requested the bytes asked for, after which the canary starts
+     * @param changed the first canary byte found changed, from the canary's start
+     * @param allocator the allocator's name
+     * @param site where the block was allocated, or null if untracked
+     */
+    public static HeapCorruptionException overrun(long handle, MemorySegment memory, long offset, long requested,
+                                                  long changed, String allocator, Throwable site) {
+        return new HeapCorruptionException("buffer overrun: canary after the block overwritten at byte "
+                + (requested + changed) + ": handle=" + Handles.toString(handle) + ", address=0x"
+                + Long.toHexString(memory.address() + offset) + ", byteSize=" + requested
+                + ", allocator=" + allocator, site);
     }
 }

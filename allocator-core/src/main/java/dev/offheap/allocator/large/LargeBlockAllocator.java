@@ -4,9 +4,11 @@ import dev.offheap.allocator.DoubleFreeException;
 import dev.offheap.allocator.ForeignPointerException;
 import dev.offheap.allocator.HandleAllocator;
 import dev.offheap.allocator.Handles;
+import dev.offheap.allocator.HeapCorruptionException;
 import dev.offheap.allocator.LeakListener;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
+import dev.offheap.allocator.internal.BlockChecks;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.internal.HandleCheck;
 import dev.offheap.allocator.internal.LeakReporter;
@@ -42,9 +44,17 @@ import java.util.Objects;
  *
  * <p>Failures: a region closed under the allocator makes every call throw
  * {@link IllegalStateException} naming the region; leaks at {@link #close()} go through the
- * allocator's {@link LeakListener}, a JFR event and the {@code leaks} counter. Checked mode is not
- * offered: {@link Builder#checked(boolean) checked(true)} is refused (a large block's segment is
- * its span's, which the region alone can close).
+ * allocator's {@link LeakListener}, a JFR event and the {@code leaks} counter.
+ *
+ * <p>Checked mode ({@link Builder#checked(boolean) checked(true)}, a debugging mode): the block's
+ * segment and {@link #byteSize} are bounded to the bytes asked for; {@value BlockChecks#CANARY_BYTES}
+ * canary bytes or more follow them (a block of a whole number of chunks gets one chunk more) and
+ * are checked on free ({@link HeapCorruptionException}, the block freed all the same); a free gives
+ * the span back with its scope closed ({@link Region#releaseAndInvalidate}, a handshake with every
+ * thread), so a segment kept after free throws {@link IllegalStateException}. Freed memory is not
+ * poisoned: it goes back to the region at once, where no segment of the block can reach it. The one
+ * exception is the free that retires a chunk (once per 2<sup>24</sup> − 1 frees there): that span
+ * is kept, purged, and a segment kept from it reads zeros until close.
  *
  * <h2>Footprint</h2>
  * Java heap: {@code 12 × (reservedBytes / chunkBytes)} bytes (a reference and an {@code int} per
@@ -63,6 +73,10 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     private final Region region;
     private final boolean ownsRegion;
     private final boolean zeroing;
+    /** Checked mode: per region chunk, the bytes asked for of the live block starting there; else null. */
+    private final long[] requested;
+    /** Bytes a block holds beyond the request: the canary in checked mode, else 0. */
+    private final long extraBytes;
     private final int chunkShift;
     private final HandleCheck handleCheck;
     private final LeakReporter leakReporter;
@@ -83,6 +97,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     private long frees;
     private long failedAllocations;
     private long releasedBytes;
+    private long corruptions;
     private boolean closed;
 
     private LargeBlockAllocator(Builder b) {
@@ -98,6 +113,8 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         int chunks = Math.toIntExact(region.reservedBytes() >>> chunkShift);
         this.spans = new Span[chunks];
         this.generations = new int[chunks];
+        this.requested = b.checked ? new long[chunks] : null;
+        this.extraBytes = b.checked ? BlockChecks.CANARY_BYTES : 0;
     }
 
     /** {@return a builder: own region of 64 GiB reserved with decay zero, zeroing on} */
@@ -115,9 +132,9 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         return region;
     }
 
-    /** {@return the largest block this allocator serves, in bytes: the region's reservation} */
+    /** {@return the largest request this allocator serves, in bytes: the region's reservation, less the canary in checked mode} */
     public long maxBlockBytes() {
-        return region.reservedBytes();
+        return region.reservedBytes() - extraBytes;
     }
 
     /**
@@ -131,8 +148,8 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     @Override
     public long allocate(long byteSize) {
         Checks.checkPositive("byteSize", byteSize);
-        if (byteSize > region.reservedBytes()) {
-            throw new IllegalArgumentException("byteSize must not exceed the reservation " + region.reservedBytes()
+        if (byteSize > maxBlockBytes()) {
+            throw new IllegalArgumentException("byteSize must not exceed the reservation " + maxBlockBytes()
                     + ": byteSize=" + byteSize + ", allocator=" + name);
         }
         synchronized (lock) {
@@ -141,7 +158,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             int chunk;
             while (true) {
                 try {
-                    span = region.acquire(byteSize);
+                    span = region.acquire(byteSize + extraBytes);
                 } catch (OutOfOffHeapMemoryException e) {
                     failedAllocations++;
                     throw e;
@@ -152,8 +169,12 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
                 }
                 retire(span); // a run starting at a retired chunk: keep it, never hand it out
             }
-            if (zeroing && !span.zeroed()) {
+            if ((zeroing || requested != null) && !span.zeroed()) {
                 span.segment().fill((byte) 0); // the span's own scoped segment
+            }
+            if (requested != null) {
+                BlockChecks.writeCanary(span.segment(), byteSize, span.byteSize() - byteSize);
+                requested[chunk] = byteSize;
             }
             long offset = span.address() - region.baseAddress();
             int generation = Math.max(1, generations[chunk]);
@@ -187,10 +208,14 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             ensureOpen();
             int chunk = liveChunkOf(handle, true);
             Span span = spans[chunk];
+            HeapCorruptionException overrun = requested == null ? null : checkCanary(handle, span, requested[chunk]);
             int next = Handles.nextGeneration(generations[chunk] & Handles.GENERATION_MASK);
             if (next == Handles.RETIRED) {
                 retire(span);
                 generations[chunk] = HandleCheck.RETIRED_LOCATION;
+            } else if (requested != null) {
+                region.releaseAndInvalidate(span); // first: it may refuse while a native call uses the memory
+                generations[chunk] = next;
             } else {
                 region.release(span); // first: it may refuse while a native call uses the memory
                 generations[chunk] = next;
@@ -200,7 +225,20 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             usedBytes -= span.byteSize();
             releasedBytes += span.byteSize();
             frees++;
+            if (overrun != null) {
+                throw overrun;
+            }
         }
+    }
+
+    /** {@return checked mode's overrun found in the canary after a live block's bytes, or null} */
+    private HeapCorruptionException checkCanary(long handle, Span span, long asked) {
+        long changed = BlockChecks.firstCanaryChanged(span.segment(), asked, span.byteSize() - asked);
+        if (changed < 0) {
+            return null;
+        }
+        corruptions++;
+        return BlockChecks.overrun(handle, span.segment(), 0, asked, changed, name, null);
     }
 
     /**
@@ -218,7 +256,9 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     public MemorySegment segment(long handle) {
         synchronized (lock) {
             ensureOpen();
-            return spans[liveChunkOf(handle, false)].segment();
+            int chunk = liveChunkOf(handle, false);
+            MemorySegment span = spans[chunk].segment();
+            return requested == null ? span : span.asSlice(0, requested[chunk]);
         }
     }
 
@@ -233,7 +273,8 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     public long byteSize(long handle) {
         synchronized (lock) {
             ensureOpen();
-            return spans[liveChunkOf(handle, false)].byteSize();
+            int chunk = liveChunkOf(handle, false);
+            return requested == null ? spans[chunk].byteSize() : requested[chunk];
         }
     }
 
@@ -258,8 +299,8 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         synchronized (lock) {
             return new AllocatorSnapshot(name, "large", region.reservedBytes(), usedBytes, usedBytes, liveBlocks,
                     allocations, frees, 0, failedAllocations, handleCheck.doubleFrees(), handleCheck.useAfterFrees(),
-                    0, leakReporter.leakedBlocks(), releasedBytes, List.of(), 0, 0, 0,
-                    12L * generations.length, 0); // per chunk: a reference and an int (class javadoc)
+                    corruptions, leakReporter.leakedBlocks(), releasedBytes, List.of(), 0, 0, 0,
+                    (requested == null ? 12L : 20L) * generations.length, 0); // per chunk: a reference, an int (and a long, checked)
         }
     }
 
@@ -395,6 +436,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         private Region region;
         private long reserveBytes = Region.DEFAULT_RESERVE_BYTES;
         private boolean zeroing = true;
+        private boolean checked;
         private LeakListener leakListener = LeakListener.logging();
 
         private Builder() {
@@ -412,20 +454,14 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         }
 
         /**
-         * Refuses checked mode, which large blocks do not have: a large block's segment is its
-         * span's, bound to the span's scope, which only the region closes (a scope per block would
-         * cost a handshake with every thread per free), and whole-chunk blocks have no room for
-         * canaries. {@code checked(false)} is accepted and changes nothing.
+         * Turns checked mode on or off (default off): canaries checked on free, segments that throw
+         * after free (see the class javadoc). A debugging mode: a scope close per free.
          *
-         * @param enabled whether checked mode is wanted
+         * @param enabled whether checked mode is on
          * @return this builder
-         * @throws IllegalArgumentException if {@code enabled} is true
          */
         public Builder checked(boolean enabled) {
-            if (enabled) {
-                throw new IllegalArgumentException("checked mode is not offered for large blocks "
-                        + "(poison, canaries and per-block scopes are slab-only): checked=true, allocator=" + name);
-            }
+            this.checked = enabled;
             return this;
         }
 

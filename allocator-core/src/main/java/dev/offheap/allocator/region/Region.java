@@ -158,6 +158,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private volatile Runnable purgeTask;
     /** Run once, after the region closes for use: allocators whose segments must die with it. */
     private final List<Runnable> closeTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Run by close between "closed for use" and the unmap, outside the lock; kept until they all pass. */
+    private final List<Runnable> unmapTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Whether a purge pass is scheduled and has not started: requests before it starts are merged. */
     private volatile boolean purgeRequested;
     private volatile long decommitFailures;
@@ -733,12 +735,33 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * <p>Thread-safety: thread-safe.
      *
      * @param task the work; what it throws is thrown by {@link #close()} after every task has run
+     * @see #beforeUnmap(Runnable)
      */
     public void onClose(Runnable task) {
         closeTasks.add(java.util.Objects.requireNonNull(task, "task"));
         if (closed && closeTasks.remove(task)) {
             task.run();
         }
+    }
+
+    /**
+     * Runs {@code task} when this region closes, after it is closed for use (every method but close
+     * refuses, every span scope is closed) and before its range is unmapped, on the thread that
+     * closes it, outside the region's lock (so the task may take an allocator's lock even if that
+     * allocator calls this region under it). For an allocator that binds blocks over this region to
+     * scopes of its own (checked mode): the task closes them, so that no segment can reach the range
+     * once it is unmapped, even on a thread racing the close.
+     *
+     * <p>If the task throws, the range stays mapped and {@link #close()} throws that; a later close
+     * runs the tasks again (so a task must be idempotent) and unmaps once they all pass. A task
+     * added after the unmap is not run.
+     *
+     * <p>Thread-safety: thread-safe.
+     *
+     * @param task closes the caller's scopes over this region; idempotent
+     */
+    public void beforeUnmap(Runnable task) {
+        unmapTasks.add(java.util.Objects.requireNonNull(task, "task"));
     }
 
     /**
@@ -908,6 +931,14 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 }
                 closed = true;
                 RegionCommitter.deregister(this);
+            }
+        }
+        for (Runnable task : unmapTasks) {
+            task.run(); // closed for use already: the task's allocator refuses new blocks; may throw
+        }
+        synchronized (lock) {
+            if (unmapped) {
+                return; // a racing close unmapped while this one ran the tasks
             }
             memory.release(mappingAddress, mappingBytes);
             unmapped = true;

@@ -39,11 +39,7 @@ final class CheckedBlocks extends BlockMode {
             BlockChecks.poison(memory, offset, blockBytes); // re-poison: the slot stays free and usable
             page.pushLocal(slot);
             corruptions.incrementAndGet();
-            Throwable site = c.sites[slot];
-            throw new HeapCorruptionException("write after free: freed block changed at byte " + changed
-                    + " (poison " + POISON_BYTE_HEX + " expected): address=0x"
-                    + Long.toHexString(memory.address() + offset) + ", blockBytes=" + blockBytes
-                    + ", allocator=" + allocator + (site == null ? "" : ", last allocation site attached"), site);
+            throw BlockChecks.writeAfterFree(memory, offset, blockBytes, changed, allocator, c.sites[slot]);
         }
         int requested = (int) byteSize;
         Zeroing.zero(memory, offset, requested);
@@ -72,10 +68,7 @@ final class CheckedBlocks extends BlockMode {
             return null;
         }
         corruptions.incrementAndGet();
-        return new HeapCorruptionException("buffer overrun: canary after the block overwritten at byte "
-                + (requested + changed) + ": handle=" + Handles.toString(handle) + ", address=0x"
-                + Long.toHexString(memory.address() + offset) + ", byteSize=" + requested
-                + ", allocator=" + allocator, c.sites[slot]);
+        return BlockChecks.overrun(handle, memory, offset, requested, changed, allocator, c.sites[slot]);
     }
 
     @Override

@@ -94,6 +94,15 @@ public abstract class HandleAllocatorContract {
     }
 
     /**
+     * {@return whether a segment taken before a block's free (or before a resize moved it) throws
+     * after it} True in checked mode; false by default, where such a segment may alias the next
+     * block (the documented unchecked-mode kept-segment case).
+     */
+    protected boolean segmentsDieAtFree() {
+        return false;
+    }
+
+    /**
      * {@return whether a segment taken before close throws after it} True for every allocator that
      * gives its memory back at close; a child allocator keeps its leaked blocks with its parent.
      */
@@ -464,8 +473,13 @@ public abstract class HandleAllocatorContract {
         }
 
         void free(Block b) {
-            assertTrue(Patterns.holds(allocator.segment(b.handle), b.id), "content intact until free");
+            MemorySegment kept = allocator.segment(b.handle);
+            assertTrue(Patterns.holds(kept, b.id), "content intact until free");
             allocator.free(b.handle);
+            if (contract.segmentsDieAtFree()) {
+                assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0),
+                        "a segment kept after free throws");
+            }
             frees++;
             live.remove(b);
             dead.add(b.handle);
@@ -487,6 +501,10 @@ public abstract class HandleAllocatorContract {
             if (h != b.handle) {
                 dead.add(b.handle);
                 assertFalse(allocator.isLive(b.handle), "the old handle is dead once the block moved");
+                if (contract.segmentsDieAtFree()) {
+                    assertThrows(IllegalStateException.class, () -> old.get(ValueLayout.JAVA_BYTE, 0),
+                            "a segment of the block before it moved throws");
+                }
                 allocations++;
                 frees++;
             }

@@ -30,4 +30,9 @@ class OffHeapCheckedContractTest extends HandleAllocatorContract {
     protected boolean usedBytesAreUsableBytes() {
         return false; // a checked block's class holds its canary too
     }
+
+    @Override
+    protected boolean segmentsDieAtFree() {
+        return true;
+    }
 }

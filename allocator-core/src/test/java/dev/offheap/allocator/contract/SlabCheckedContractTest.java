@@ -20,4 +20,9 @@ class SlabCheckedContractTest extends HandleAllocatorContract {
     protected boolean usedBytesAreUsableBytes() {
         return false; // a checked block's class holds its canary too
     }
+
+    @Override
+    protected boolean segmentsDieAtFree() {
+        return true;
+    }
 }

@@ -1,6 +1,7 @@
 package dev.offheap.allocator.facade;
 
 import dev.offheap.allocator.DoubleFreeException;
+import dev.offheap.allocator.HeapCorruptionException;
 import dev.offheap.allocator.UseAfterFreeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -9,34 +10,63 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * What {@code OffHeap.builder().checked(true)} covers (issue 10, case 9): the slab range only. A
- * slab block's segment kept after free throws; a free-list or large block's does not (documented in
- * docs/how-it-works.md), while the handle checks stay on for every range.
+ * What {@code OffHeap.builder().checked(true)} covers (issue 10, case 9): every range. A segment
+ * kept after free throws for slab, free-list and large blocks alike, each is bounded to the bytes
+ * asked for, and an overrun of the canary is caught on free; unchecked, the free-list's kept
+ * segment still reads after free (the documented unchecked-mode case, the positive control).
  */
 @Timeout(60)
 class OffHeapCheckedRangesTest {
+    /** One request per range: slab, free list, large; and a free-list request the canary pushes to large. */
+    private static final long[] SIZES = {64, 100 << 10, 3L << 20, 1L << 20};
 
     @Test
-    void checkedModeGivesSlabBlocksAScopeEachAndLeavesOtherRangesToTheirHandleChecks() {
+    void checkedModeGivesEveryRangesBlocksASegmentThatDiesAtFree() {
         try (OffHeap memory = OffHeap.builder().name("checked-ranges").reserve(1L << 30).checked(true).build()) {
-            long slab = memory.allocate(64);
-            MemorySegment slabKept = memory.segment(slab);
-            memory.free(slab);
-            assertThrows(IllegalStateException.class, () -> slabKept.get(ValueLayout.JAVA_BYTE, 0),
-                    "positive control: a checked slab block's segment dies at free");
-            for (long size : new long[] {100 << 10, 3L << 20}) { // free list, large
+            for (long size : SIZES) {
                 long h = memory.allocate(size);
+                assertEquals(size, memory.byteSize(h), "bounded to the bytes asked for: size=" + size);
                 MemorySegment kept = memory.segment(h);
+                assertEquals(size, kept.byteSize());
+                kept.set(ValueLayout.JAVA_BYTE, size - 1, (byte) 1);
                 memory.free(h);
+                assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0), "size=" + size);
                 assertThrows(DoubleFreeException.class, () -> memory.free(h), "size=" + size);
                 assertThrows(UseAfterFreeException.class, () -> memory.segment(h), "size=" + size);
-                if (size == 100 << 10) { // the free list keeps its span: the kept segment is not invalidated
-                    assertDoesNotThrow(() -> kept.get(ValueLayout.JAVA_BYTE, 0), "size=" + size);
-                }
             }
+            assertEquals(0, memory.snapshot().corruptions());
+        }
+    }
+
+    @Test
+    void anOverrunThroughARawAddressIsCaughtOnFreeInEveryRange() {
+        try (OffHeap memory = OffHeap.builder().name("checked-overrun").reserve(1L << 30).checked(true).build()) {
+            int caught = 0;
+            for (long size : SIZES) {
+                long h = memory.allocate(size);
+                long address = memory.segment(h).address();
+                // The escape hatch: a raw view one byte past the block, onto the canary.
+                MemorySegment.ofAddress(address).reinterpret(size + 1).set(ValueLayout.JAVA_BYTE, size, (byte) 0);
+                assertThrows(HeapCorruptionException.class, () -> memory.free(h), "size=" + size);
+                caught++;
+                assertFalse(memory.isLive(h), "the block is freed all the same: size=" + size);
+            }
+            assertEquals(caught, memory.snapshot().corruptions());
+        }
+    }
+
+    @Test
+    void uncheckedTheFreeListsKeptSegmentStillReadsAfterFree() {
+        try (OffHeap memory = OffHeap.builder().name("unchecked-ranges").reserve(1L << 30).build()) {
+            long h = memory.allocate(100 << 10);
+            MemorySegment kept = memory.segment(h);
+            memory.free(h);
+            assertDoesNotThrow(() -> kept.get(ValueLayout.JAVA_BYTE, 0), "the unchecked-mode kept-segment case");
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.offheap.allocator.testing.ForkedJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The free list's part of "safe by construction": shrink never aliases, region close never crashes,
- * generations never wrap onto a live block, leaks reach the listener, checked mode is refused.
+ * generations never wrap onto a live block, leaks reach the listener (checked mode: {@link TlsfCheckedModeTest}).
  */
 @Timeout(120)
 class TlsfSafetyTest {
@@ -78,15 +79,6 @@ class TlsfSafetyTest {
         byte[] b = new byte[n];
         java.util.Arrays.fill(b, (byte) 0x5A);
         return b;
-    }
-
-    @Test
-    void checkedModeIsRefusedWithAClearMessage() {
-        var e = assertThrows(IllegalArgumentException.class, () -> TlsfAllocator.builder().checked(true));
-        assertTrue(e.getMessage().startsWith("checked mode is not offered for the free list"), e.getMessage());
-        try (TlsfAllocator plain = TlsfAllocator.builder().reserve(16 * MiB).checked(false).build()) {
-            assertTrue(plain.isLive(plain.allocate(16)), "checked(false) builds a working allocator");
-        }
     }
 
     @Test
@@ -224,8 +216,9 @@ class TlsfSafetyTest {
     public static final class RegionClosedBody {
         public static void main(String[] args) {
             boolean zeroing = Boolean.parseBoolean(args[0]);
+            boolean checked = Boolean.parseBoolean(args[1]);
             Region region = Region.builder().name("closed-under-tlsf").reserve(64 * MiB).build();
-            TlsfAllocator tlsf = TlsfAllocator.builder().region(region).zeroing(zeroing).build();
+            TlsfAllocator tlsf = TlsfAllocator.builder().region(region).zeroing(zeroing).checked(checked).build();
             long a = tlsf.allocate(64);
             long b = tlsf.allocate(64);
             tlsf.free(b);
@@ -245,7 +238,7 @@ class TlsfSafetyTest {
                 kept.set(ValueLayout.JAVA_LONG, 0, 1L);
                 throw new AssertionError("a kept segment wrote to an unmapped region");
             } catch (IllegalStateException expected) {
-                // the span's scope closed with the region
+                // the span's scope (checked: the block's own) closed with the region, before its unmap
             }
             tlsf.close(); // fine after the region went
             System.out.println("all calls threw");
@@ -265,9 +258,9 @@ class TlsfSafetyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"true", "false"})
-    void aRegionClosedUnderTheAllocatorMakesEveryCallThrowNamingIt(String zeroing) {
-        ForkedJvm.Result r = ForkedJvm.run(RegionClosedBody.class, zeroing);
+    @CsvSource({"true, false", "false, false", "true, true"})
+    void aRegionClosedUnderTheAllocatorMakesEveryCallThrowNamingIt(String zeroing, String checked) {
+        ForkedJvm.Result r = ForkedJvm.run(RegionClosedBody.class, zeroing, checked);
         assertFalse(r.crashed(), r::describe);
         assertEquals(0, r.exitCode(), r::describe);
         assertTrue(r.output().contains("all calls threw"), r::describe);

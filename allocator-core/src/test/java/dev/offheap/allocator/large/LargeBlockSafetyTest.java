@@ -27,15 +27,6 @@ class LargeBlockSafetyTest {
     private static final long MiB = 1L << 20;
 
     @Test
-    void checkedModeIsRefusedWithAClearMessage() {
-        var e = assertThrows(IllegalArgumentException.class, () -> LargeBlockAllocator.builder().checked(true));
-        assertTrue(e.getMessage().startsWith("checked mode is not offered for large blocks"), e.getMessage());
-        try (LargeBlockAllocator plain = LargeBlockAllocator.builder().reserve(16 * MiB).checked(false).build()) {
-            assertTrue(plain.isLive(plain.allocate(3 * MiB)), "checked(false) builds a working allocator");
-        }
-    }
-
-    @Test
     void aChunkPastTheLastGenerationIsRetiredAndItsStaleHandleNeverNamesALiveBlock() {
         try (Region region = Region.builder().reserve(64 * MiB).decay(Duration.ofHours(1)).build();
              LargeBlockAllocator large = LargeBlockAllocator.builder().region(region).build()) {

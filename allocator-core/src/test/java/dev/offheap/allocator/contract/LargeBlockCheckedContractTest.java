@@ -1,0 +1,28 @@
+package dev.offheap.allocator.contract;
+
+import dev.offheap.allocator.HandleAllocator;
+import dev.offheap.allocator.large.LargeBlockAllocator;
+
+/** The {@link HandleAllocatorContract} on a checked-mode {@code LargeBlockAllocator}. */
+class LargeBlockCheckedContractTest extends HandleAllocatorContract {
+
+    @Override
+    protected HandleAllocator create() {
+        return LargeBlockAllocator.builder().name("contract-large-checked").reserve(1L << 30).checked(true).build();
+    }
+
+    @Override
+    protected long maxTestByteSize() {
+        return 5L << 20; // up to three 2 MiB chunks per block
+    }
+
+    @Override
+    protected boolean usedBytesAreUsableBytes() {
+        return false; // a checked block's span holds its canary too
+    }
+
+    @Override
+    protected boolean segmentsDieAtFree() {
+        return true;
+    }
+}
