@@ -3,17 +3,12 @@ package dev.offheap.allocator.contract;
 import dev.offheap.allocator.HandleAllocator;
 import dev.offheap.allocator.large.LargeBlockAllocator;
 
-/** The {@link HandleAllocatorContract} on a checked-mode {@code LargeBlockAllocator}. */
-class LargeBlockCheckedContractTest extends HandleAllocatorContract {
+/** The {@link HandleAllocatorContract} on a checked-mode {@code LargeBlockAllocator}: {@link LargeBlockContractTest}'s, checked. */
+class LargeBlockCheckedContractTest extends LargeBlockContractTest {
 
     @Override
     protected HandleAllocator create() {
         return LargeBlockAllocator.builder().name("contract-large-checked").reserve(1L << 30).checked(true).build();
-    }
-
-    @Override
-    protected long maxTestByteSize() {
-        return 5L << 20; // up to three 2 MiB chunks per block
     }
 
     @Override
