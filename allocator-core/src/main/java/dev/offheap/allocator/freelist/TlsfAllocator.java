@@ -67,8 +67,10 @@ import java.util.Objects;
  * block size and {@code f} free blocks per live block that is at most
  * {@code 16 × 2 × (8/5) × (1 + 2f) / B + 1/1024} of the live bytes (the 2 for power-of-two
  * rounding): measured 0.73 % at 16 KiB blocks with a third of them freed, 0.18 % at 256 KiB, but
- * 38 % at 256 B (small sizes belong to the slab). On the Java heap: {@code 16 × (reservedBytes / spanBytes) + 8 × (reservedBytes
- * / chunkBytes)} bytes of tables fixed at build (768 KiB for 64 GiB in 2 MiB spans), plus about 400
+ * 38 % at 256 B (small sizes belong to the slab). On the Java heap: tables of 16 bytes per span slot and 8 bytes per region
+ * chunk, grown by doubling to the highest slot and chunk used (at most {@code 16 × (reservedBytes /
+ * spanBytes) + 8 × (reservedBytes / chunkBytes)}, 768 KiB for a 64 GiB reservation wholly used in
+ * 2 MiB spans; a few hundred bytes for an allocator that holds a span or two), plus about 400
  * bytes per span slot used (span, table, automatic arena and segment objects), whatever the blocks. {@link #metadataOffHeapBytes()} and
  * {@link #metadataHeapBytes()} report them.
  *
@@ -147,6 +149,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     /** Links are {@code (slot << granuleBits) | granule} and stay below this. */
     private static final int LINK_BITS = 30;
     private static final VarHandle SPAN_AT = MethodHandles.arrayElementVarHandle(TlsfSpan[].class);
+    /** Slots and chunks the tables hold at first; they double as spans are taken. */
+    private static final int INITIAL_TABLE_LENGTH = 16;
 
     private final String name;
     /** This allocator's identity in its handles (see {@link Handles}). */
@@ -180,21 +184,35 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private final Object lock = new Object();
     /** Written under the lock, read without it by the lock-free paths. */
     private volatile boolean closed;
-    // All below guarded by lock, but byChunk's elements, which are also read with acquire without it.
+    // All below guarded by lock, but byChunk (the field and its elements), also read with acquire
+    // without it. The tables grow (doubling, up to the reservation's) with the spans and chunks used,
+    // so a reservation of 64 GiB costs nothing on the heap until it is used.
     /** Index fl * SL_COUNT + sl: the first free block's link, or NIL. */
     private final int[] heads = new int[FL_COUNT * SL_COUNT];
     private int flBitmap;
     private final int[] slBitmaps = new int[FL_COUNT];
-    private final TlsfSpan[] slots;
+    private TlsfSpan[] slots;
     /** Per slot: its block table and generation cells, made on first use and kept for its next spans. */
-    private final BlockTable[] tables;
-    private final MemorySegment[] cellSegments;
-    private final int[] freeSlots;
+    private BlockTable[] tables;
+    private MemorySegment[] cellSegments;
+    /** Slots given back, a stack; fresh ones come from {@link #slotsMade}. */
+    private int[] freeSlots;
     private int freeSlotCount;
-    /** Per region chunk: the span holding it, if this allocator holds one (release store, acquire load). */
-    private final TlsfSpan[] byChunk;
-    /** Per region chunk: the last generation handed out in it by a span now gone. */
-    private final int[] chunkGenerationBase;
+    /** Slots made so far, at most {@link #maxSlots}. */
+    private int slotsMade;
+    /** The most spans the links can name or the reservation can hold. */
+    private final int maxSlots;
+    /** The region's chunks: the most {@link #byChunk} can grow to. */
+    private final int chunkCount;
+    /**
+     * Per region chunk up to the highest one used: the span holding it, if this allocator holds one
+     * (release store, acquire load). Replaced by a longer copy under the lock when a span lies past
+     * its end: a lock-free reader re-reads the field for its re-check, so it sees a release made in
+     * the copy.
+     */
+    private volatile TlsfSpan[] byChunk;
+    /** Per region chunk up to the highest one used: the last generation handed out in it by a span now gone. */
+    private int[] chunkGenerationBase;
     /** Wholly free spans kept (each marked {@link TlsfSpan#spare}), at most {@link #maxSpares}. */
     private int spareCount;
     private int spanCount;
@@ -234,18 +252,15 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         this.locationLimit = region.reservedBytes() >>> GRANULE_SHIFT;
         this.handleCheck = new HandleCheck(b.name);
         this.leakReporter = new LeakReporter(b.name, b.leakListener);
-        int chunks = Math.toIntExact(region.reservedBytes() >>> chunkShift);
-        int maxSlots = (int) Math.max(1, Math.min(1L << (LINK_BITS - granuleBits), region.reservedBytes() / span));
-        this.slots = new TlsfSpan[maxSlots];
-        this.tables = new BlockTable[maxSlots];
-        this.cellSegments = new MemorySegment[maxSlots];
-        this.freeSlots = new int[maxSlots];
-        for (int i = 0; i < maxSlots; i++) {
-            freeSlots[i] = maxSlots - 1 - i; // lowest slot on top
-        }
-        this.freeSlotCount = maxSlots;
-        this.byChunk = new TlsfSpan[chunks];
-        this.chunkGenerationBase = new int[chunks];
+        this.chunkCount = Math.toIntExact(region.reservedBytes() >>> chunkShift);
+        this.maxSlots = (int) Math.max(1, Math.min(1L << (LINK_BITS - granuleBits), region.reservedBytes() / span));
+        int slotsAtFirst = Math.min(maxSlots, INITIAL_TABLE_LENGTH);
+        this.slots = new TlsfSpan[slotsAtFirst];
+        this.tables = new BlockTable[slotsAtFirst];
+        this.cellSegments = new MemorySegment[slotsAtFirst];
+        this.freeSlots = new int[slotsAtFirst];
+        this.byChunk = new TlsfSpan[Math.min(chunkCount, INITIAL_TABLE_LENGTH)];
+        this.chunkGenerationBase = new int[byChunk.length];
         java.util.Arrays.fill(heads, TlsfSpan.NIL);
         this.metadata = Arena.ofShared();
         // Cold start: the metadata's access paths and the zeroing copy are set up here, not in a first allocate.
@@ -490,11 +505,11 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         long location = Handles.location(handle);
         if (Handles.hasShape(handle, Handles.KIND_FREE_LIST, tag) && location < locationLimit) {
             int chunk = chunkOf(location);
-            TlsfSpan sp = (TlsfSpan) SPAN_AT.getAcquire(byChunk, chunk);
+            TlsfSpan sp = spanAcquire(chunk);
             if (sp != null) {
                 long g = location - sp.baseGranule;
                 long record = sp.table.liveRecord(BlockTable.startKey((int) g), BlockTable.LIVE | Handles.generation(handle));
-                if (record >= 0 && SPAN_AT.getAcquire(byChunk, chunk) == sp) { // see liveRecord(long)
+                if (record >= 0 && spanAcquire(chunk) == sp) { // see liveRecord(long)
                     return sp.span.segment().asSlice(g << GRANULE_SHIFT, (long) BlockTable.high(record) << GRANULE_SHIFT);
                 }
             }
@@ -552,11 +567,11 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         long location = Handles.location(handle);
         if (Handles.hasShape(handle, Handles.KIND_FREE_LIST, tag) && location < locationLimit) {
             int chunk = chunkOf(location);
-            TlsfSpan sp = (TlsfSpan) SPAN_AT.getAcquire(byChunk, chunk);
+            TlsfSpan sp = spanAcquire(chunk);
             if (sp != null) {
                 long record = sp.table.liveRecord(BlockTable.startKey((int) (location - sp.baseGranule)),
                         BlockTable.LIVE | Handles.generation(handle));
-                if (record >= 0 && SPAN_AT.getAcquire(byChunk, chunk) == sp) { // see liveRecord(long)
+                if (record >= 0 && spanAcquire(chunk) == sp) { // see liveRecord(long)
                     Objects.checkFromIndexSize(offset, length, (long) BlockTable.high(record) << GRANULE_SHIFT);
                     return sp.span.segment();
                 }
@@ -737,14 +752,14 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             return -1;
         }
         int chunk = chunkOf(location);
-        TlsfSpan sp = (TlsfSpan) SPAN_AT.getAcquire(byChunk, chunk);
+        TlsfSpan sp = spanAcquire(chunk);
         if (sp == null) {
             return -1;
         }
         long record = sp.table.liveRecord(BlockTable.startKey((int) (location - sp.baseGranule)),
                 BlockTable.LIVE | Handles.generation(handle));
         // The slot's table passes to the next span there only after the chunk stops naming this one.
-        return record >= 0 && SPAN_AT.getAcquire(byChunk, chunk) == sp ? record : -1;
+        return record >= 0 && spanAcquire(chunk) == sp ? record : -1;
     }
 
     /**
@@ -871,9 +886,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     /**
-     * {@return an estimate of the Java heap this allocator's metadata holds}: the tables fixed at
-     * build ({@code 16} bytes per span slot of the reservation, {@code 8} per region chunk, 2 KiB of
-     * list heads and bitmaps) plus {@value #HEAP_BYTES_PER_SPAN} bytes per span slot used so far
+     * {@return an estimate of the Java heap this allocator's metadata holds}: the tables
+     * ({@code 16} bytes per span slot and {@code 8} per region chunk, as far as they have grown;
+     * 2 KiB of list heads and bitmaps) plus {@value #HEAP_BYTES_PER_SPAN} bytes per span slot used so far
      * (its span, table and cell objects), with compressed references.
      */
     public long metadataHeapBytes() {
@@ -953,7 +968,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     private TlsfSpan spanOf(long handle) {
-        return byChunk[chunkOf(Handles.location(handle))];
+        return spanAt(chunkOf(Handles.location(handle)));
     }
 
     /**
@@ -1089,9 +1104,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     private void addSpan() {
-        if (freeSlotCount == 0) {
+        if (freeSlotCount == 0 && slotsMade == maxSlots) {
             throw new OutOfOffHeapMemoryException("span table full", name, spanBytes,
-                    (long) slots.length * spanBytes, (long) spanCount * spanBytes, usedGranules << GRANULE_SHIFT);
+                    (long) maxSlots * spanBytes, (long) spanCount * spanBytes, usedGranules << GRANULE_SHIFT);
         }
         Span span = region.acquire(spanBytes);
         if (checkedBlocks != null) {
@@ -1100,7 +1115,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         long offset = span.address() - region.baseAddress();
         int firstChunk = (int) (offset >>> chunkShift);
         int chunks = (int) (spanBytes >>> chunkShift);
-        int slot = freeSlots[--freeSlotCount];
+        int slot = takeSlot();
+        ensureChunks(firstChunk + chunks);
         int granules = (int) (spanBytes >>> GRANULE_SHIFT);
         int cellCount = TlsfSpan.cellCount(granules);
         if (tables[slot] == null) {
@@ -1150,6 +1166,45 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         region.release(sp.span);
     }
 
+    /**
+     * {@return the span holding {@code chunk}, read without the lock, or null} One volatile read of
+     * the table (the current one, perhaps a longer copy) and an acquire load of its element.
+     */
+    private TlsfSpan spanAcquire(int chunk) {
+        TlsfSpan[] table = byChunk;
+        return chunk < table.length ? (TlsfSpan) SPAN_AT.getAcquire(table, chunk) : null;
+    }
+
+    /** {@return the span holding {@code chunk}, under the lock, or null} */
+    private TlsfSpan spanAt(int chunk) {
+        TlsfSpan[] table = byChunk;
+        return chunk < table.length ? table[chunk] : null;
+    }
+
+    /** Grows the chunk tables, under the lock, to hold chunks below {@code end}. */
+    private void ensureChunks(int end) {
+        if (end > byChunk.length) {
+            int length = Math.min(chunkCount, Math.max(end, 2 * byChunk.length));
+            chunkGenerationBase = java.util.Arrays.copyOf(chunkGenerationBase, length);
+            byChunk = java.util.Arrays.copyOf(byChunk, length); // volatile write: publishes the copy
+        }
+    }
+
+    /** {@return a slot for a new span: a given-back one, else a fresh one (the slot tables grow)} */
+    private int takeSlot() {
+        if (freeSlotCount > 0) {
+            return freeSlots[--freeSlotCount];
+        }
+        if (slotsMade == slots.length) {
+            int length = Math.min(maxSlots, 2 * slots.length);
+            slots = java.util.Arrays.copyOf(slots, length);
+            tables = java.util.Arrays.copyOf(tables, length);
+            cellSegments = java.util.Arrays.copyOf(cellSegments, length);
+            freeSlots = java.util.Arrays.copyOf(freeSlots, length);
+        }
+        return slotsMade++;
+    }
+
     private int chunkOf(long location) {
         return (int) ((location << GRANULE_SHIFT) >>> chunkShift);
     }
@@ -1163,7 +1218,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         if (location >= locationLimit) {
             return -1;
         }
-        TlsfSpan sp = byChunk[chunkOf(location)];
+        TlsfSpan sp = spanAt(chunkOf(location));
         if (sp == null) {
             return -1;
         }
@@ -1181,7 +1236,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             throw handleCheck.foreign(handle, "location outside the region");
         }
         if (liveSlot(handle) >= 0) {
-            return byChunk[chunkOf(location)];
+            return spanAt(chunkOf(location));
         }
         throw rejected(handle, freeing);
     }
@@ -1190,9 +1245,10 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private RuntimeException rejected(long handle, boolean freeing) {
         long location = Handles.location(handle);
         int chunk = chunkOf(location);
-        TlsfSpan sp = byChunk[chunk];
+        TlsfSpan sp = spanAt(chunk);
         if (sp == null) {
-            return handleCheck.reject(handle, chunkGenerationBase[chunk], false, freeing, 0, null);
+            int base = chunk < chunkGenerationBase.length ? chunkGenerationBase[chunk] : 0;
+            return handleCheck.reject(handle, base, false, freeing, 0, null);
         }
         int g = (int) (location - sp.baseGranule);
         int current = sp.cellGeneration(g);
@@ -1489,7 +1545,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
      */
     void setCellGenerationForTest(long location, int generation) {
         synchronized (lock) {
-            TlsfSpan sp = byChunk[chunkOf(location)];
+            TlsfSpan sp = spanAt(chunkOf(location));
             if (sp == null || generation < sp.cellGeneration((int) (location - sp.baseGranule))) {
                 throw new IllegalArgumentException("no span there, or a generation that goes down: location=" + location);
             }

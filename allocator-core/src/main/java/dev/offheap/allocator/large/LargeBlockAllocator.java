@@ -57,8 +57,10 @@ import java.util.Objects;
  * is kept, purged, and a segment kept from it reads zeros until close.
  *
  * <h2>Footprint</h2>
- * Java heap: {@code 12 × (reservedBytes / chunkBytes)} bytes (a reference and an {@code int} per
- * region chunk: 192 KiB for 64 GiB in 2 MiB chunks), whatever the blocks; nothing off the heap.
+ * Java heap: 12 bytes per region chunk (a reference and an {@code int}; 20 in checked mode), in
+ * tables grown by doubling to the highest chunk a block started at: at most
+ * {@code 12 × (reservedBytes / chunkBytes)} (384 KiB for 64 GiB in 2 MiB chunks, all used), 192
+ * bytes for an allocator that never served a block; nothing off the heap.
  *
  * <p>A block's usable size is its span's: the request rounded up to whole chunks. Memory is zeroed
  * unless zeroing is off; freshly committed chunks are zero already and not written again.
@@ -66,6 +68,8 @@ import java.util.Objects;
 public final class LargeBlockAllocator implements HandleAllocator, MeteredAllocator {
     private static final int GRANULE_SHIFT = 4;
     private static final int LIVE = 1 << 30;
+    /** Chunks the tables hold at first; they double to the highest chunk a block starts at. */
+    private static final int INITIAL_TABLE_LENGTH = 16;
 
     private final String name;
     /** This allocator's identity in its handles (see {@link Handles}). */
@@ -73,8 +77,10 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     private final Region region;
     private final boolean ownsRegion;
     private final boolean zeroing;
+    /** The region's chunks: the most the per-chunk tables grow to. */
+    private final int chunkCount;
     /** Checked mode: per region chunk, the bytes asked for of the live block starting there; else null. */
-    private final long[] requested;
+    private long[] requested;
     /** Bytes a block holds beyond the request: the canary in checked mode, else 0. */
     private final long extraBytes;
     private final int chunkShift;
@@ -83,12 +89,12 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     private final Object lock = new Object();
     // Guarded by lock.
     /** Per region chunk: the span of the live block starting there, else null. */
-    private final Span[] spans;
+    private Span[] spans;
     /**
      * Per region chunk: the generation of the live block starting there | LIVE, or the one the next
      * block there gets; 0 before any; {@link HandleCheck#RETIRED_LOCATION} once retired.
      */
-    private final int[] generations;
+    private int[] generations;
     /** Spans of retired chunks, kept (purged) so no block starts there again; given back at close. */
     private final List<Span> retired = new ArrayList<>();
     private long liveBlocks;
@@ -111,9 +117,11 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         this.zeroing = b.zeroing;
         this.chunkShift = Long.numberOfTrailingZeros(region.chunkBytes());
         int chunks = Math.toIntExact(region.reservedBytes() >>> chunkShift);
-        this.spans = new Span[chunks];
-        this.generations = new int[chunks];
-        this.requested = b.checked ? new long[chunks] : null;
+        this.chunkCount = chunks;
+        int atFirst = Math.min(chunks, INITIAL_TABLE_LENGTH);
+        this.spans = new Span[atFirst];
+        this.generations = new int[atFirst];
+        this.requested = b.checked ? new long[atFirst] : null;
         this.extraBytes = b.checked ? BlockChecks.CANARY_BYTES : 0;
     }
 
@@ -164,6 +172,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
                     throw e;
                 }
                 chunk = (int) ((span.address() - region.baseAddress()) >>> chunkShift);
+                ensureChunks(chunk + 1);
                 if (generations[chunk] != HandleCheck.RETIRED_LOCATION) {
                     break;
                 }
@@ -289,7 +298,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             if (offset >= region.reservedBytes() || (offset & (region.chunkBytes() - 1)) != 0) {
                 return false;
             }
-            int cell = generations[(int) (offset >>> chunkShift)];
+            int cell = generationAt((int) (offset >>> chunkShift));
             return cell == (Handles.generation(handle) | LIVE);
         }
     }
@@ -365,6 +374,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
     void setGenerationForTest(long location, int generation) {
         synchronized (lock) {
             int chunk = (int) ((location << GRANULE_SHIFT) >>> chunkShift);
+            ensureChunks(chunk + 1);
             if ((generations[chunk] & LIVE) != 0) {
                 throw new IllegalStateException("chunk holds a live block: chunk=" + chunk);
             }
@@ -388,7 +398,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             throw handleCheck.foreign(handle, "location outside the region");
         }
         int chunk = (int) (offset >>> chunkShift);
-        int cell = generations[chunk];
+        int cell = generationAt(chunk);
         if ((offset & (region.chunkBytes() - 1)) == 0 && cell == (Handles.generation(handle) | LIVE)) {
             return chunk;
         }
@@ -401,7 +411,7 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
         if ((offset & (region.chunkBytes() - 1)) != 0) {
             // Inside a chunk: inside a live block if one covers it, else never a block start.
             boolean interior = false;
-            for (int c = chunk; c >= 0 && !interior; c--) {
+            for (int c = Math.min(chunk, spans.length - 1); c >= 0 && !interior; c--) {
                 if (spans[c] != null) {
                     interior = spans[c].address() + spans[c].byteSize() > region.baseAddress() + offset;
                     break;
@@ -410,10 +420,27 @@ public final class LargeBlockAllocator implements HandleAllocator, MeteredAlloca
             return interior ? handleCheck.reject(handle, 0, true, freeing, 0, null)
                     : handleCheck.foreign(handle, "not the start of a chunk");
         }
-        int cell = generations[chunk];
+        int cell = generationAt(chunk);
         int current = (cell & LIVE) != 0 ? cell & Handles.GENERATION_MASK
                 : cell == HandleCheck.RETIRED_LOCATION ? cell : cell - 1; // a free chunk: the generation freed last
         return handleCheck.reject(handle, current, false, freeing, 0, null);
+    }
+
+    /** {@return the generation cell of {@code chunk}: 0 past the tables, where no block ever started} */
+    private int generationAt(int chunk) {
+        return chunk < generations.length ? generations[chunk] : 0;
+    }
+
+    /** Grows the per-chunk tables, under the lock, to hold chunks below {@code end}. */
+    private void ensureChunks(int end) {
+        if (end > generations.length) {
+            int length = Math.min(chunkCount, Math.max(end, 2 * generations.length));
+            spans = java.util.Arrays.copyOf(spans, length);
+            generations = java.util.Arrays.copyOf(generations, length);
+            if (requested != null) {
+                requested = java.util.Arrays.copyOf(requested, length);
+            }
+        }
     }
 
     private void ensureOpen() {

@@ -287,4 +287,46 @@ class TlsfSafetyTest {
             tlsf.verifyInvariants();
         }
     }
+
+    @Test
+    void theTablesGrowWithTheSpansUsedWhileLockFreeReadersKeepSeeingTheirBlock() throws Exception {
+        try (Region region = Region.builder().name("tlsf-growth").reserve(64L << 30).build();
+             TlsfAllocator tlsf = TlsfAllocator.builder().region(region).zeroing(false).build()) {
+            long fresh = tlsf.metadataHeapBytes();
+            assertTrue(fresh < 8 * 1024, "a 64 GiB reservation costs nothing on the heap until used: " + fresh);
+            long watched = tlsf.allocate(4096);
+            tlsf.putLong(watched, 0, 42L);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            long[] reads = new long[1];
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    while (!done.get()) {
+                        if (tlsf.getLong(watched, 0) != 42L || tlsf.segment(watched).get(ValueLayout.JAVA_LONG, 0) != 42L) {
+                            throw new AssertionError("the watched block changed");
+                        }
+                        reads[0]++;
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            List<Long> big = new ArrayList<>();
+            for (int i = 0; i < 200; i++) { // one span each: the slot and chunk tables double several times
+                big.add(tlsf.allocate(tlsf.maxBlockBytes()));
+                big.add(tlsf.allocate(tlsf.maxBlockBytes()));
+            }
+            for (long h : big) {
+                tlsf.free(h);
+            }
+            done.set(true);
+            reader.join();
+            assertNull(failure.get(), () -> "reader: " + failure.get());
+            assertTrue(reads[0] > 0, "the reader ran");
+            assertTrue(tlsf.metadataHeapBytes() > fresh, "grown: " + tlsf.metadataHeapBytes());
+            assertEquals(42L, tlsf.getLong(watched, 0));
+            tlsf.verifyInvariants();
+            tlsf.free(watched);
+        }
+    }
 }

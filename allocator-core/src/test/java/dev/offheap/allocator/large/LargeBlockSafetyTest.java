@@ -122,4 +122,30 @@ class LargeBlockSafetyTest {
         assertEquals(0, r.exitCode(), r::describe);
         assertTrue(r.output().contains("all calls threw"), r::describe);
     }
+
+    @Test
+    void theChunkTablesGrowWithTheHighestChunkUsedAndHandlesPastThemAreForeignOrStale() {
+        try (Region region = Region.builder().name("large-growth").reserve(64L << 30).decay(Duration.ofHours(1)).build();
+             LargeBlockAllocator large = LargeBlockAllocator.builder().region(region).build()) {
+            long fresh = large.snapshot().metadataHeapBytes();
+            assertTrue(fresh < 1024, "a 64 GiB reservation costs nothing on the heap until used: " + fresh);
+            long first = large.allocate(MiB);
+            long far = Handles.pack(Handles.KIND_LARGE, Handles.tag(first), 1, (60L << 30) >>> 4);
+            assertFalse(large.isLive(far), "a chunk past the tables holds no block");
+            assertThrows(dev.offheap.allocator.ForeignPointerException.class, () -> large.free(far),
+                    "never handed out there");
+            assertTrue(large.isLive(first), "positive control: a handle inside the tables");
+            large.free(first);
+            List<Long> blocks = new java.util.ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                blocks.add(large.allocate(3 * MiB)); // two chunks each: the tables double several times
+            }
+            assertTrue(large.snapshot().metadataHeapBytes() > fresh);
+            for (long h : blocks) {
+                assertTrue(large.isLive(h));
+                large.free(h);
+                assertThrows(DoubleFreeException.class, () -> large.free(h));
+            }
+        }
+    }
 }
