@@ -99,6 +99,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
 
     private static final System.Logger LOG = System.getLogger(Region.class.getName());
 
+    /** Chunks the per-chunk tables hold at first; they double as chunks are used. */
+    private static final int INITIAL_TABLE_LENGTH = 16;
     private static final byte FREE = 0;
     private static final byte IDLE = 1;
     private static final byte USED = 2;
@@ -129,17 +131,20 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private final int aheadChunks;
 
     private final Object lock = new Object();
+    // The per-chunk tables below cover the chunks up to the highest one ever used (at least
+    // highWater), grown by doubling (ensureChunks): a chunk past them is FREE, with no scope. So a
+    // large reservation costs the heap nothing until it is used.
     /** Per chunk: FREE, IDLE or USED. Guarded by {@link #lock}. */
-    private final byte[] states;
+    private byte[] states;
     /** Per IDLE chunk: when it became idle, in {@link #nanoClock} nanoseconds. Guarded by {@link #lock}. */
-    private final long[] idleSince;
+    private long[] idleSince;
     /** Per chunk: committed and never lent since, so every byte is zero. Guarded by {@link #lock}. */
-    private final boolean[] fresh;
+    private boolean[] fresh;
     /**
      * Per chunk: the scope of the run it belongs to while USED or IDLE, or null (always null while
      * FREE: a scope closes before its memory is decommitted). Guarded by {@link #lock}.
      */
-    private final SpanScope[] scopes;
+    private SpanScope[] scopes;
     /** Chunks at or above this index have never left FREE. Guarded by {@link #lock}. */
     private int highWater;
     /** Guarded by {@link #lock}. */
@@ -197,10 +202,11 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         this.limitBytes = b.limitBytes;
         this.decayNanos = b.decay.toNanos();
         this.hugePages = b.hugePages;
-        this.states = new byte[chunkCount];
-        this.idleSince = new long[chunkCount];
-        this.fresh = new boolean[chunkCount];
-        this.scopes = new SpanScope[chunkCount];
+        int atFirst = Math.min(chunkCount, INITIAL_TABLE_LENGTH);
+        this.states = new byte[atFirst];
+        this.idleSince = new long[atFirst];
+        this.fresh = new boolean[atFirst];
+        this.scopes = new SpanScope[atFirst];
         // Reserve one chunk more than asked so the usable range can start on a chunk boundary:
         // chunk-aligned spans suit huge pages and let an address find its chunk with a shift.
         this.mappingBytes = reserve + chunkBytes;
@@ -574,11 +580,28 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     /** {@return the lowest FREE chunk, or -1}; the caller holds the lock */
     private int lowestFreeChunk() {
         for (int i = 0; i < chunkCount; i++) {
-            if (states[i] == FREE) {
+            if (stateOf(i) == FREE) {
+                ensureChunks(i + 1);
                 return i;
             }
         }
         return -1;
+    }
+
+    /** {@return a chunk's state; FREE past the tables} The caller holds the lock. */
+    private byte stateOf(int chunk) {
+        return chunk < states.length ? states[chunk] : FREE;
+    }
+
+    /** Grows the per-chunk tables to hold chunks below {@code end}; the caller holds the lock. */
+    private void ensureChunks(int end) {
+        if (end > states.length) {
+            int length = Math.min(chunkCount, Math.max(end, 2 * states.length));
+            states = java.util.Arrays.copyOf(states, length);
+            idleSince = java.util.Arrays.copyOf(idleSince, length);
+            fresh = java.util.Arrays.copyOf(fresh, length);
+            scopes = java.util.Arrays.copyOf(scopes, length);
+        }
     }
 
     /**
@@ -998,9 +1021,14 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         }
         int runStart = 0;
         for (int i = 0; i < chunkCount; i++) {
-            if (states[i] == USED || states[i] == PRECOMMITTING) {
+            byte state = stateOf(i);
+            if (state == USED || state == PRECOMMITTING) {
                 runStart = i + 1;
             } else if (i - runStart + 1 == count) {
+                ensureChunks(runStart + count);
+                return runStart;
+            } else if (i >= states.length && chunkCount - runStart >= count) {
+                ensureChunks(runStart + count); // the rest of the run lies past the tables: all FREE
                 return runStart;
             }
         }

@@ -354,4 +354,38 @@ class RegionTest {
         assertEquals(0, region.committedBytes());
         assertEquals(0, region.usedBytes());
     }
+
+    @Test
+    void runsPastThePerChunkTablesAreLentWholeAndTheTablesKeepTheirChunksStates() {
+        // The per-chunk tables start at 16 chunks and double: lend past them one chunk at a time,
+        // then a run that starts inside them and ends past them, then one wholly past them.
+        try (Region region = Region.builder().name("growth").reserve(64L << 30).chunkSize(64 * 1024)
+                .decay(Duration.ofHours(1)).build()) {
+            long chunk = region.chunkBytes();
+            java.util.List<Span> singles = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                Span s = region.acquire(chunk);
+                assertEquals(region.baseAddress() + i * chunk, s.address(), "lowest free chunk first: " + i);
+                s.segment().set(ValueLayout.JAVA_LONG, 0, i);
+                singles.add(s);
+            }
+            for (int i = 0; i < 40; i += 2) {
+                region.release(singles.get(i)); // idle, committed: every other chunk
+            }
+            Span straddling = region.acquire(100 * chunk);
+            assertEquals(region.baseAddress() + 40 * chunk, straddling.address(), "first fit after the used chunks");
+            Span far = region.acquire(1000 * chunk);
+            assertEquals(straddling.address() + 100 * chunk, far.address());
+            far.segment().set(ValueLayout.JAVA_LONG, far.byteSize() - 8, 7L);
+            for (int i = 1; i < 40; i += 2) {
+                assertEquals(i, singles.get(i).segment().get(ValueLayout.JAVA_LONG, 0), "kept across growth: " + i);
+            }
+            assertEquals(20 * chunk, region.trim(), "the idle chunks below the growth are still known as idle");
+            assertEquals((20 + 100 + 1000) * chunk, region.committedBytes());
+            region.release(far);
+            region.release(straddling);
+            assertEquals(1100 * chunk, region.trim());
+            assertEquals(20 * chunk, region.usedBytes());
+        }
+    }
 }
