@@ -779,6 +779,16 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * runs the tasks again (so a task must be idempotent) and unmaps once they all pass. A task
      * added after the unmap is not run.
      *
+     * {@snippet :
+     * Arena blockScope = Arena.ofShared();
+     * MemorySegment block = span.segment().asSlice(0, 64).reinterpret(blockScope, null);
+     * region.beforeUnmap(() -> {
+     *     if (blockScope.scope().isAlive()) {
+     *         blockScope.close(); // block throws from here on, before the range goes
+     *     }
+     * });
+     * }
+     *
      * <p>Thread-safety: thread-safe.
      *
      * @param task closes the caller's scopes over this region; idempotent
