@@ -92,6 +92,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         try {
             this.slab = SlabAllocator.builder().name(b.name + ".slab").region(region).zeroing(b.zeroing)
                     .checked(b.checked).trackAllocationSites(b.leakDetection == LeakDetection.PARANOID)
+                    .threadCaches(b.threadCaches).pooledCaches(b.pooledCaches)
                     .leakListener(b.leakListener).build();
             this.freeList = TlsfAllocator.builder().name(b.name + ".free-list").region(region).zeroing(b.zeroing)
                     .checked(b.checked).leakListener(b.leakListener).build();
@@ -637,6 +638,8 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         private final Region.Builder region = OffHeapDefaults.regionBuilder();
         private boolean zeroing = OffHeapDefaults.zeroing();
         private boolean checked = OffHeapDefaults.checked();
+        private boolean threadCaches = OffHeapDefaults.threadCaches();
+        private int pooledCaches = OffHeapDefaults.pooledCaches();
         private LeakDetection leakDetection = OffHeapDefaults.leakDetection();
         private LeakListener leakListener = LeakListener.logging();
         private LeakPolicy leakPolicy = LeakPolicy.REPORT;
@@ -715,6 +718,36 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
          */
         public Builder checked(boolean enabled) {
             this.checked = enabled;
+            return this;
+        }
+
+        /**
+         * Whether each platform thread that allocates slab blocks holds a cache of its own (default
+         * {@code true}, or {@value OffHeapDefaults#THREAD_CACHES}): the fast path, no lock and no
+         * CAS. With {@code false} every thread borrows one of at most {@link #pooledCaches(int)}
+         * caches per call, as virtual threads always do (a try-lock CAS per call), so a service
+         * with hundreds of platform threads keeps a bounded number of caches and pages; the
+         * {@code offheap.thread.caches} gauge shows how many there are.
+         *
+         * @param perPlatformThread whether platform threads hold caches of their own
+         * @return this builder
+         */
+        public Builder threadCaches(boolean perPlatformThread) {
+            this.threadCaches = perPlatformThread;
+            return this;
+        }
+
+        /**
+         * The most pooled slab caches, those virtual threads (and, with {@code threadCaches(false)},
+         * all threads) borrow (default twice the processors, at least 4, or
+         * {@value OffHeapDefaults#POOLED_CACHES}).
+         *
+         * @param max the most pooled caches, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code max} is not positive
+         */
+        public Builder pooledCaches(int max) {
+            this.pooledCaches = (int) Checks.checkPositive("pooledCaches", max);
             return this;
         }
 

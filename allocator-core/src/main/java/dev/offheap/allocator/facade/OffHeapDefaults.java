@@ -2,6 +2,7 @@ package dev.offheap.allocator.facade;
 
 import dev.offheap.allocator.ownership.LeakDetection;
 import dev.offheap.allocator.region.Region;
+import dev.offheap.allocator.slab.SlabAllocator;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -38,6 +39,10 @@ import java.util.Locale;
  *         <td>{@link OffHeap.Builder#checked(boolean)}</td></tr>
  *     <tr><td>{@value #LEAK_DETECTION}</td><td>{@code disabled}, {@code sampled}, {@code paranoid}</td>
  *         <td>{@code sampled}</td><td>{@link OffHeap.Builder#leakDetection(LeakDetection)}</td></tr>
+ *     <tr><td>{@value #THREAD_CACHES}</td><td>{@code true}, {@code false}</td><td>{@code true}</td>
+ *         <td>{@link OffHeap.Builder#threadCaches(boolean)}</td></tr>
+ *     <tr><td>{@value #POOLED_CACHES}</td><td>a count, at least 1</td><td>twice the processors, at least 4</td>
+ *         <td>{@link OffHeap.Builder#pooledCaches(int)}</td></tr>
  *   </tbody>
  * </table>
  *
@@ -55,10 +60,14 @@ public final class OffHeapDefaults {
     public static final String HUGE_PAGES = "dev.offheap.huge.pages";
     /** Property: whether blocks are handed out zeroed. */
     public static final String ZEROING = "dev.offheap.zeroing";
-    /** Property: checked mode (poison, canaries, a scope per block) for the slab range. */
+    /** Property: checked mode (poison, canaries, a scope per block) for every range. */
     public static final String CHECKED = "dev.offheap.checked";
     /** Property: the leak detection level for object handles. */
     public static final String LEAK_DETECTION = "dev.offheap.leak.detection";
+    /** Property: whether each platform thread holds a slab cache of its own. */
+    public static final String THREAD_CACHES = "dev.offheap.thread.caches";
+    /** Property: the most pooled slab caches, which virtual threads borrow. */
+    public static final String POOLED_CACHES = "dev.offheap.pooled.caches";
 
     private OffHeapDefaults() {
     }
@@ -119,6 +128,37 @@ public final class OffHeapDefaults {
      */
     public static boolean checked() {
         return flag(CHECKED, false);
+    }
+
+    /**
+     * {@return the thread-cache default: {@value #THREAD_CACHES}, else {@code true}}
+     *
+     * @throws IllegalArgumentException if the property is neither {@code true} nor {@code false}
+     */
+    public static boolean threadCaches() {
+        return flag(THREAD_CACHES, true);
+    }
+
+    /**
+     * {@return the pooled-cache default: {@value #POOLED_CACHES}, else
+     * {@link SlabAllocator.Builder#DEFAULT_POOLED_CACHES}}
+     *
+     * @throws IllegalArgumentException if the property is not a whole number of at least 1
+     */
+    public static int pooledCaches() {
+        String value = System.getProperty(POOLED_CACHES);
+        if (value == null) {
+            return SlabAllocator.Builder.DEFAULT_POOLED_CACHES;
+        }
+        try {
+            int count = Integer.parseInt(value.trim());
+            if (count >= 1) {
+                return count;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw bad(POOLED_CACHES, value, "a whole number of at least 1");
     }
 
     /**

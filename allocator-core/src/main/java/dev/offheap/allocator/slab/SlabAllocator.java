@@ -10,6 +10,7 @@ import dev.offheap.allocator.LeakReport;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.UseAfterFreeException;
 import dev.offheap.allocator.internal.BlockChecks;
+import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.internal.HandleCheck;
 import dev.offheap.allocator.internal.LeakReporter;
 import dev.offheap.allocator.internal.SegmentAllocatorView;
@@ -36,7 +37,10 @@ import java.util.Objects;
  * each call borrows one of a small pool of caches with a try-lock. A block freed by a thread whose
  * cache does not own its page costs one CAS on the block's state word, and the block goes to the
  * page's owner in a batch (one CAS per batch of up to {@value RemoteBatch#CAPACITY}); the owner frees
- * the batch when it next runs short. Carving a page, giving one back and reading a
+ * the batch when it next runs short. With {@link Builder#threadCaches(boolean) threadCaches(false)}
+ * platform threads borrow from the pool too, so the caches (and the pages they hold) stay at most
+ * {@link Builder#pooledCaches(int) pooledCaches} however many threads allocate, for one try-lock CAS
+ * per call. Carving a page, giving one back and reading a
  * {@link #snapshot()} take one lock. {@link #close()} may race other calls: each of them then
  * finishes or throws {@link IllegalStateException}.
  *
@@ -113,6 +117,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     private final PageHeap heap;
     private final SlabValidation validation;
     private final CacheDirectory directory;
+    /** Whether a platform thread holds a cache of its own; else every thread borrows a pooled one. */
+    private final boolean perThreadCaches;
     private volatile boolean closed;
     /**
      * Set once this allocator or the region it was given has closed: the one volatile read of the
@@ -144,8 +150,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         this.leaks = new LeakReporter(b.name, b.leakListener);
         this.heap = new PageHeap(b.name, region, mode);
         this.validation = new SlabValidation(heap, mode, check, Handles.nextTag());
-        this.directory = new CacheDirectory(() -> new ThreadCache(heap, mode, validation),
-                Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+        this.directory = new CacheDirectory(() -> new ThreadCache(heap, mode, validation), b.pooledCaches);
+        this.perThreadCaches = b.perThreadCaches;
         heap.beforeCarve(directory::reclaimBeforeCarve);
         if (b.checked && b.region != null) {
             // The given region's close is this allocator's end: block scopes close with it, so a
@@ -197,7 +203,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     private long allocateElsewhere(Thread thread, int sizeClass, long byteSize) {
-        if (!thread.isVirtual()) {
+        if (perThreadCaches && !thread.isVirtual()) {
             return directory.claim(thread).allocate(sizeClass, byteSize);
         }
         ThreadCache cache = directory.borrow(thread, null);
@@ -239,7 +245,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     }
 
     private void freeElsewhere(Thread thread, Page page, int slot, long handle) {
-        if (!thread.isVirtual()) {
+        if (perThreadCaches && !thread.isVirtual()) {
             ThreadCache cache = directory.claim(thread);
             if (page.owner == cache) {
                 cache.freeLocal(page, slot, handle);
@@ -765,12 +771,17 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      * <p>Thread-safety: not thread-safe; build on one thread.
      */
     public static final class Builder {
+        /** The default of {@link #pooledCaches(int)}: twice the processors, at least 4. */
+        public static final int DEFAULT_POOLED_CACHES = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
         private String name = "slab";
         private Region region;
         private long reserveBytes = Region.DEFAULT_RESERVE_BYTES;
         private boolean zeroing = true;
         private boolean checked;
         private boolean trackSites;
+        private boolean perThreadCaches = true;
+        private int pooledCaches = DEFAULT_POOLED_CACHES;
         private LeakListener leakListener = LeakListener.logging();
 
         private Builder() {
@@ -822,6 +833,35 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
          */
         public Builder checked(boolean checked) {
             this.checked = checked;
+            return this;
+        }
+
+        /**
+         * Sets whether each platform thread that allocates holds a cache of its own (default
+         * {@code true}: the fast path, no lock and no CAS). With {@code false} every thread, as
+         * every virtual thread always does, borrows one of at most {@link #pooledCaches(int)}
+         * pooled caches for each call (a try-lock CAS, about 13 ns on a small VM): for a service
+         * with hundreds of platform threads, whose caches would each hold pages of their own.
+         *
+         * @param perPlatformThread whether platform threads hold caches of their own
+         * @return this builder
+         */
+        public Builder threadCaches(boolean perPlatformThread) {
+            this.perThreadCaches = perPlatformThread;
+            return this;
+        }
+
+        /**
+         * Sets the most pooled caches: those virtual threads (and, with {@code threadCaches(false)},
+         * all threads) borrow. Default {@link #DEFAULT_POOLED_CACHES}: twice the processors, at
+         * least 4. When every one is in use a caller yields and tries again.
+         *
+         * @param max the most pooled caches, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code max} is not positive
+         */
+        public Builder pooledCaches(int max) {
+            this.pooledCaches = (int) Checks.checkPositive("pooledCaches", max);
             return this;
         }
 

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class OffHeapDefaultsTest {
     private static final String[] ALL = {OffHeapDefaults.RESERVE, OffHeapDefaults.LIMIT, OffHeapDefaults.DECAY,
-            OffHeapDefaults.HUGE_PAGES, OffHeapDefaults.ZEROING, OffHeapDefaults.CHECKED, OffHeapDefaults.LEAK_DETECTION};
+            OffHeapDefaults.HUGE_PAGES, OffHeapDefaults.ZEROING, OffHeapDefaults.CHECKED, OffHeapDefaults.LEAK_DETECTION,
+            OffHeapDefaults.THREAD_CACHES, OffHeapDefaults.POOLED_CACHES};
 
     @AfterEach
     void clearProperties() {
@@ -109,7 +110,9 @@ class OffHeapDefaultsTest {
         String[][] cases = {
                 {OffHeapDefaults.RESERVE, "lots"}, {OffHeapDefaults.RESERVE, "0"}, {OffHeapDefaults.LIMIT, "-5m"},
                 {OffHeapDefaults.DECAY, "soon"}, {OffHeapDefaults.DECAY, "-PT1S"}, {OffHeapDefaults.CHECKED, "yes"},
-                {OffHeapDefaults.ZEROING, "1"}, {OffHeapDefaults.HUGE_PAGES, "on"}, {OffHeapDefaults.LEAK_DETECTION, "loud"}};
+                {OffHeapDefaults.ZEROING, "1"}, {OffHeapDefaults.HUGE_PAGES, "on"}, {OffHeapDefaults.LEAK_DETECTION, "loud"},
+                {OffHeapDefaults.THREAD_CACHES, "pooled"}, {OffHeapDefaults.POOLED_CACHES, "0"},
+                {OffHeapDefaults.POOLED_CACHES, "many"}};
         for (String[] c : cases) {
             System.setProperty(c[0], c[1]);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, OffHeap::builder, c[0] + "=" + c[1]);
@@ -135,5 +138,22 @@ class OffHeapDefaultsTest {
         assertEquals(Duration.ofHours(1), OffHeapDefaults.parseDuration("p", "1h"));
         assertEquals(Duration.ZERO, OffHeapDefaults.parseDuration("p", "0"));
         assertEquals(Duration.ofSeconds(10), OffHeapDefaults.parseDuration("p", "PT10S"));
+    }
+
+    @Test
+    void threadCachesOffFromThePropertyKeepsTheCachesWithinThePooledCount() throws InterruptedException {
+        System.setProperty(OffHeapDefaults.THREAD_CACHES, "false");
+        System.setProperty(OffHeapDefaults.POOLED_CACHES, "2");
+        assertFalse(OffHeapDefaults.threadCaches());
+        assertEquals(2, OffHeapDefaults.pooledCaches());
+        try (OffHeap pooled = OffHeap.builder().reserve(1L << 30).build()) {
+            long caches = OffHeapThreadCachesTest.cachesWith(pooled, 6);
+            assertTrue(caches >= 1 && caches <= 2, "at most the pooled count: " + caches);
+        }
+        System.clearProperty(OffHeapDefaults.THREAD_CACHES);
+        try (OffHeap perThread = OffHeap.builder().reserve(1L << 30).pooledCaches(3).build()) {
+            assertTrue(OffHeapThreadCachesTest.cachesWith(perThread, 6) >= 6,
+                    "positive control: one cache per platform thread; pooledCaches bounds only the pool");
+        }
     }
 }
