@@ -19,22 +19,7 @@ class OffHeapThreadCachesTest {
         memory.free(memory.allocate(64));
         long one = memory.snapshot().threadCaches();
         assertTrue(one >= 1, "this thread's cache: " + one);
-        CountDownLatch allocated = new CountDownLatch(1);
-        CountDownLatch counted = new CountDownLatch(1);
-        // The other thread stays alive until counted: a dead thread's cache may be reclaimed.
-        Thread other = Thread.ofPlatform().start(() -> {
-            memory.free(memory.allocate(64));
-            allocated.countDown();
-            try {
-                counted.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        allocated.await();
-        long two = memory.snapshot().threadCaches();
-        counted.countDown();
-        other.join();
+        long two = cachesWith(memory, 1); // the other thread stays alive until counted: a dead thread's cache may be reclaimed
         assertTrue(two > one, "another thread's cache: " + two + " after " + one);
         memory.close();
         assertEquals(0, memory.snapshot().threadCaches());
