@@ -29,6 +29,11 @@ final class SystemVirtualMemory implements VirtualMemory {
     }
 
     @Override
+    public java.time.Duration unmapGrace() {
+        return java.time.Duration.ofMillis(SYSTEM_UNMAP_GRACE_MILLIS);
+    }
+
+    @Override
     public long reserve(long byteSize) {
         return Syscalls.mmap(0L, byteSize, Platform.PROT_NONE,
                 Platform.MAP_PRIVATE | platform.mapAnonymous() | platform.mapNoReserve());

@@ -64,6 +64,23 @@ public interface VirtualMemory {
     void release(long address, long byteSize);
 
     /**
+     * {@return how long a closed region keeps its range mapped (readable, writable, its pages given
+     * back) before {@link #release}; zero to unmap at once}
+     * The JDK can let a thread make one more memory access through a shared scope just after
+     * another thread closed it (JDK-8364167: the close's handshake may be processed at a safepoint
+     * poll that cannot install the async exception). If the memory were unmapped at once, that
+     * access would crash the JVM; kept mapped for a while, it lands in memory nobody uses. The
+     * operating system's calls wait {@value #SYSTEM_UNMAP_GRACE_MILLIS} ms; by default (test
+     * doubles) zero.
+     */
+    default java.time.Duration unmapGrace() {
+        return java.time.Duration.ZERO;
+    }
+
+    /** The {@link #unmapGrace()} of the operating system's calls, in milliseconds. */
+    long SYSTEM_UNMAP_GRACE_MILLIS = 1000;
+
+    /**
      * Makes the first real commit, decommit and purge cheap by making the calls once now on one
      * reserved page, which is left as it was (reserved, {@code PROT_NONE}, no memory): the
      * downcalls are linked and their code generated at a time of the caller's choosing (a region

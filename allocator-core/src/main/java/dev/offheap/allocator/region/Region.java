@@ -889,7 +889,10 @@ public final class Region implements AutoCloseable, MeteredAllocator {
 
     /**
      * Closes the scope of every run lent or idle, so that all segments carved from this region throw
-     * on access, then unmaps the whole range. Idempotent.
+     * on access, then unmaps the whole range. Idempotent. The range is unmapped
+     * {@link VirtualMemory#unmapGrace() a grace period} after the close (one second), its pages given
+     * back at once: the JDK can let one access through a scope just closed (JDK-8364167), and that
+     * access must find memory, not a hole.
      *
      * @throws IllegalStateException if a segment of this region is in use by a native call right now;
      *         nothing is unmapped then, and close may be called again
@@ -973,10 +976,34 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             if (unmapped) {
                 return; // a racing close unmapped while this one ran the tasks
             }
-            memory.release(mappingAddress, mappingBytes);
+            java.time.Duration grace = memory.unmapGrace();
+            if (grace.isZero()) {
+                memory.release(mappingAddress, mappingBytes);
+            } else {
+                // Mapped a while longer, its pages given back now: a late access the JDK lets
+                // through after a scope's close (JDK-8364167) must not meet an unmapped range.
+                purgeCommittedRuns();
+                DeferredUnmap.schedule(this, memory, mappingAddress, mappingBytes, grace);
+            }
             unmapped = true;
             committedBytes = 0;
             usedBytes = 0;
+        }
+    }
+
+    /** Gives back the pages of every run of committed chunks, keeping them mapped; the caller holds the lock. */
+    private void purgeCommittedRuns() {
+        for (int i = 0; i < highWater; ) {
+            if (states[i] == FREE) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < highWater && states[end] != FREE) {
+                end++;
+            }
+            memory.purge(addressOf(i), (long) (end - i) << chunkShift);
+            i = end;
         }
     }
 

@@ -1,0 +1,89 @@
+package dev.offheap.allocator.region;
+
+import dev.offheap.allocator.os.VirtualMemory;
+import dev.offheap.allocator.testing.ForkedJvm;
+import dev.offheap.allocator.testing.ResidentMemory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A closed region's range stays mapped for {@link VirtualMemory#unmapGrace()}, its pages given back
+ * at once, then is unmapped: the JDK can let an access through a shared scope just after its close
+ * (JDK-8364167), and such an access must not meet an unmapped range.
+ */
+@Timeout(60)
+class RegionDeferredUnmapTest {
+    private static final long CHUNK = 2L << 20;
+
+    @Test
+    void theRangeIsGivenBackAtCloseAndUnmappedAfterTheGrace() throws Exception {
+        Region region = Region.builder().name("deferred").reserve(64 * CHUNK).build();
+        long base = region.baseAddress();
+        long reserved = region.reservedBytes();
+        Span span = region.acquire(3 * CHUNK);
+        span.segment().fill((byte) 7);
+        assertEquals(3 * CHUNK, ResidentMemory.ofRange(base, reserved), "positive control: resident while lent");
+        long closedAt = System.nanoTime();
+        region.close();
+        assertThrows(IllegalStateException.class, () -> span.segment().get(ValueLayout.JAVA_BYTE, 0));
+        assertEquals(0, ResidentMemory.ofRange(base, reserved), "the pages go back at close");
+        boolean mappedAfterClose = isMapped(base, CHUNK);
+        long deadline = closedAt + 20_000_000_000L;
+        while (isMapped(base, CHUNK) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        long unmappedAfterMillis = (System.nanoTime() - closedAt) / 1_000_000;
+        assertTrue(mappedAfterClose || unmappedAfterMillis >= VirtualMemory.SYSTEM_UNMAP_GRACE_MILLIS,
+                "still mapped right after close");
+        assertFalse(isMapped(base, CHUNK), "unmapped once the grace passed");
+        assertTrue(unmappedAfterMillis >= VirtualMemory.SYSTEM_UNMAP_GRACE_MILLIS,
+                "not before the grace: " + unmappedAfterMillis + " ms");
+    }
+
+    /** Body for the child JVM: a raw access into a region's range right after its close. */
+    public static final class LateAccessBody {
+        public static void main(String[] args) {
+            Region region = Region.builder().name("late").reserve(16 * CHUNK).build();
+            Span span = region.acquire(CHUNK);
+            long address = span.segment().address();
+            region.close();
+            // What a thread the JDK let through a closed scope would do (JDK-8364167), done here
+            // through the raw-address escape hatch: with the range unmapped at once it crashes.
+            MemorySegment late = MemorySegment.ofAddress(address).reinterpret(8);
+            late.set(ValueLayout.JAVA_LONG, 0, 42L);
+            System.out.println(late.get(ValueLayout.JAVA_LONG, 0) == 42L ? "late access landed" : "wrong value");
+        }
+    }
+
+    @Test
+    void anAccessJustAfterCloseLandsInMappedMemoryInsteadOfCrashing() {
+        ForkedJvm.Result r = ForkedJvm.run(LateAccessBody.class);
+        assertFalse(r.crashed(), r::describe);
+        assertEquals(0, r.exitCode(), r::describe);
+        assertTrue(r.output().contains("late access landed"), r::describe);
+    }
+
+    /** {@return whether some line of /proc/self/maps overlaps {@code [address, address + length)}} */
+    private static boolean isMapped(long address, long length) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            String[] range = line.substring(0, line.indexOf(' ')).split("-");
+            long start = Long.parseUnsignedLong(range[0], 16);
+            long end = Long.parseUnsignedLong(range[1], 16);
+            if (start < address + length && address < end) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
