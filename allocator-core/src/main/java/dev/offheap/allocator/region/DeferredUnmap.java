@@ -16,7 +16,14 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safety: thread-safe.
  */
 final class DeferredUnmap {
+    /**
+     * The most ranges waiting at once: past it a close unmaps at once, so that a service or a test
+     * closing regions by the thousand per second does not pile up mappings (the kernel's
+     * {@code vm.max_map_count}) for the sake of a rare JDK window.
+     */
+    static final int MAX_PENDING = 1024;
     private static final ScheduledExecutorService UNMAPPER = newUnmapper();
+    private static final java.util.concurrent.atomic.AtomicInteger PENDING = new java.util.concurrent.atomic.AtomicInteger();
 
     private DeferredUnmap() {
     }
@@ -34,14 +41,24 @@ final class DeferredUnmap {
     /**
      * Unmaps {@code [address, address + byteSize)} once {@code grace} has passed; a refusal is
      * reported as a maintenance failure of {@code region} (the range then stays mapped).
+     *
+     * @return false, with nothing scheduled, when {@link #MAX_PENDING} ranges wait already: the
+     *         caller unmaps at once
      */
-    static void schedule(Region region, VirtualMemory memory, long address, long byteSize, Duration grace) {
+    static boolean schedule(Region region, VirtualMemory memory, long address, long byteSize, Duration grace) {
+        if (PENDING.incrementAndGet() > MAX_PENDING) {
+            PENDING.decrementAndGet();
+            return false;
+        }
         UNMAPPER.schedule(() -> {
             try {
                 memory.release(address, byteSize);
             } catch (RuntimeException e) {
                 region.reportMaintenanceFailure("unmap", e);
+            } finally {
+                PENDING.decrementAndGet();
             }
         }, grace.toNanos(), TimeUnit.NANOSECONDS);
+        return true;
     }
 }

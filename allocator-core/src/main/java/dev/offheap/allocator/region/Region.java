@@ -977,18 +977,21 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 return; // a racing close unmapped while this one ran the tasks
             }
             java.time.Duration grace = memory.unmapGrace();
-            if (grace.isZero()) {
+            // Mapped a while longer, its pages given back now: a late access the JDK lets through
+            // after a scope's close (JDK-8364167) must not meet an unmapped range.
+            if (grace.isZero() || !deferUnmap(grace)) {
                 memory.release(mappingAddress, mappingBytes);
-            } else {
-                // Mapped a while longer, its pages given back now: a late access the JDK lets
-                // through after a scope's close (JDK-8364167) must not meet an unmapped range.
-                purgeCommittedRuns();
-                DeferredUnmap.schedule(this, memory, mappingAddress, mappingBytes, grace);
             }
             unmapped = true;
             committedBytes = 0;
             usedBytes = 0;
         }
+    }
+
+    /** {@return whether the unmap was deferred, the pages given back already}; the caller holds the lock */
+    private boolean deferUnmap(java.time.Duration grace) {
+        purgeCommittedRuns();
+        return DeferredUnmap.schedule(this, memory, mappingAddress, mappingBytes, grace);
     }
 
     /** Gives back the pages of every run of committed chunks, keeping them mapped; the caller holds the lock. */

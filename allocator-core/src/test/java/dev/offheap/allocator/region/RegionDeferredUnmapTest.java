@@ -11,6 +11,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -74,16 +76,47 @@ class RegionDeferredUnmapTest {
         assertTrue(r.output().contains("late access landed"), r::describe);
     }
 
-    /** {@return whether some line of /proc/self/maps overlaps {@code [address, address + length)}} */
-    private static boolean isMapped(long address, long length) throws IOException {
+    @Test
+    void pastTheCapOfPendingUnmapsACloseUnmapsAtOnce() throws Exception {
+        int count = DeferredUnmap.MAX_PENDING + 200;
+        long[] bases = new long[count];
+        for (int i = 0; i < count; i++) {
+            Region region = Region.builder().name("churn").reserve(4 * 65536).chunkSize(65536).build();
+            bases[i] = region.baseAddress();
+            region.acquire(65536).segment().set(ValueLayout.JAVA_LONG, 0, i);
+            region.close();
+        }
+        List<long[]> maps = mappings();
+        int stillMapped = 0;
+        for (long base : bases) {
+            if (overlaps(maps, base, 65536)) {
+                stillMapped++;
+            }
+        }
+        assertTrue(stillMapped >= 1, "positive control: the first closes wait for their grace");
+        assertTrue(stillMapped <= DeferredUnmap.MAX_PENDING, "at most the cap waits: " + stillMapped);
+    }
+
+    private static List<long[]> mappings() throws IOException {
+        List<long[]> ranges = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
             String[] range = line.substring(0, line.indexOf(' ')).split("-");
-            long start = Long.parseUnsignedLong(range[0], 16);
-            long end = Long.parseUnsignedLong(range[1], 16);
-            if (start < address + length && address < end) {
+            ranges.add(new long[] {Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16)});
+        }
+        return ranges;
+    }
+
+    private static boolean overlaps(List<long[]> ranges, long address, long length) {
+        for (long[] r : ranges) {
+            if (r[0] < address + length && address < r[1]) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** {@return whether some line of /proc/self/maps overlaps {@code [address, address + length)}} */
+    private static boolean isMapped(long address, long length) throws IOException {
+        return overlaps(mappings(), address, length);
     }
 }
