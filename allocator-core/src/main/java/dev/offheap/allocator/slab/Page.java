@@ -74,6 +74,12 @@ final class Page {
     // --- owner cache only, plain
     int freeHead = END;
     int localHead = END;
+    /**
+     * Slots below it have been put on a free list since the carve; those at or above it are free,
+     * their state words written at the carve but their links not yet: {@link #extend} links them a
+     * run at a time (mimalloc's page extension), so a carve does not write a link per slot.
+     */
+    int extent;
     int used;
     /** Slots at or above this index have not held a block since their memory was known zero. */
     int fresh;
@@ -132,8 +138,38 @@ final class Page {
         localHead = slot;
     }
 
+    /** Slots {@link #extend} links onto the allocation list at a time: one 4 KiB page of 16 B blocks. */
+    static final int EXTEND_SLOTS = 256;
+
+    /**
+     * Makes the allocation list non-empty if the page has a free slot: the owner-free list first
+     * (slots used before, their memory warm), else the next run of never-linked slots. The
+     * allocation list must be empty. Owner only.
+     *
+     * @return false if the page has no free slot
+     */
+    boolean refill() {
+        return swapLocal() || extend();
+    }
+
+    /** Links the next run of never-linked slots as the allocation list (which is empty); false if none is left. */
+    private boolean extend() {
+        int start = extent;
+        if (start >= capacity) {
+            return false;
+        }
+        int end = Math.min(capacity, start + EXTEND_SLOTS);
+        for (int slot = start; slot < end - 1; slot++) {
+            spLink(slot, slot + 1); // address order
+        }
+        spLink(end - 1, END);
+        freeHead = start;
+        extent = end;
+        return true;
+    }
+
     /** Makes the owner-free list the allocation list; false if both are empty. Owner only. */
-    boolean swapLocal() {
+    private boolean swapLocal() {
         if (localHead == END) {
             return false;
         }
@@ -143,7 +179,7 @@ final class Page {
     }
 
     boolean hasFree() {
-        return freeHead != END || localHead != END;
+        return freeHead != END || localHead != END || extent < capacity;
     }
 
     ThreadCache lvOwner() {

@@ -87,10 +87,12 @@ import java.util.Objects;
  * throw {@link IllegalStateException}, calls naming the region. A debugging mode.
  *
  * <h2>Footprint</h2>
- * Off the Java heap, in a metadata arena of the allocator's own (never next to user blocks): 6 bytes
- * per slot of a carved page (a 4-byte state word, a 2-byte free-list link), so {@code 6 / blockBytes}
- * of the carved memory: 37.5 % at 16 B, 9.4 % at 64 B, 2.3 % at 256 B, 0.6 % at 1 KiB, 0.04 % at
- * 16 KiB. Slot tables of empty pages are kept for reuse by the next page of their class. On the Java
+ * Off the Java heap, in a metadata region of the allocator's own (never next to user blocks), cut
+ * into slot tables 1 MiB at a time with one more MiB committed ahead by the region's committer:
+ * 6 bytes per slot of a carved page (a 4-byte state word, a 2-byte free-list link), so
+ * {@code 6 / blockBytes} of the carved memory: 37.5 % at 16 B, 9.4 % at 64 B, 2.3 % at 256 B,
+ * 0.6 % at 1 KiB, 0.04 % at 16 KiB, plus up to 2 MiB of span left and ready ahead. Slot tables of
+ * empty pages are kept for reuse by the next page of their class. On the Java
  * heap, per page id (32 per segment) about {@value Page#HEAP_BYTES} bytes and per slot table about
  * {@value SlotTable#HEAP_BYTES}: about 0.2 % of the committed segments, whatever the block size.
  * Each cache adds about 2 KiB of heap; checked mode and site tracking add about 40 bytes per slot.
@@ -583,7 +585,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      *
      * @param heapBytes Java heap held by pages, slot tables and segments (an estimate from object
      *        sizes; caches and checked mode's per-slot data not included)
-     * @param offHeapBytes bytes of slot tables in the metadata arena, lent or pooled
+     * @param offHeapBytes bytes of slot tables in the metadata region, lent or pooled (the region
+     *        commits in 1 MiB steps and keeps 1 MiB ready ahead: up to 2 MiB more is resident)
      */
     public record Footprint(long heapBytes, long offHeapBytes) {
     }

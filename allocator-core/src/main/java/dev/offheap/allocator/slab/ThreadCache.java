@@ -144,7 +144,7 @@ final class ThreadCache {
         drainInbox();
         flushOutgoing();
         Page page = current[sizeClass];
-        if (page == null || !page.swapLocal()) {
+        if (page == null || !page.refill()) {
             page = nextPage(sizeClass, page);
         }
         int slot = page.freeHead;
@@ -169,7 +169,7 @@ final class ThreadCache {
         page.listed = true;
         current[sizeClass] = page;
         if (page.freeHead == Page.END) {
-            page.swapLocal();
+            page.refill();
         }
         return page;
     }
