@@ -38,6 +38,11 @@ final class DeferredUnmap {
         return executor;
     }
 
+    /** {@return the ranges waiting for their unmap now} For tests. */
+    static int pending() {
+        return PENDING.get();
+    }
+
     /**
      * Unmaps {@code [address, address + byteSize)} once {@code grace} has passed; a refusal is
      * reported as a maintenance failure of {@code region} (the range then stays mapped).
