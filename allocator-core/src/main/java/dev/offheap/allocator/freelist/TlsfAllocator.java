@@ -167,6 +167,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private final long extraBytes;
     /** Checked mode's per-block scopes and counts, guarded by lock; null unless checked. */
     private final CheckedTlsfBlocks checkedBlocks;
+    /** Checked mode: what the region runs before it unmaps, forgotten at this allocator's close. */
+    private final Runnable beforeUnmap;
     private final int maxBlockGranules;
     private final int granuleBits;
     private final int granuleMask;
@@ -267,9 +269,10 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         BlockTable.warmUp();
         MemorySegment scratch = MemorySegment.ofArray(new byte[1024]);
         Zeroing.zero(scratch, 0, scratch.byteSize());
-        if (checkedBlocks != null) {
+        this.beforeUnmap = checkedBlocks == null ? null : this::closeBlockScopes;
+        if (beforeUnmap != null) {
             // Block scopes are this allocator's, over the region's memory: they close before it unmaps.
-            region.beforeUnmap(this::closeBlockScopes);
+            region.beforeUnmap(beforeUnmap);
         }
     }
 
@@ -952,6 +955,9 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             java.util.Arrays.fill(byChunk, null);
             spanCount = 0;
             metadata.close(); // the cells; block tables are freed by the collector once no reader holds them
+        }
+        if (beforeUnmap != null) {
+            region.forget(beforeUnmap); // the block scopes are closed: a long-lived region need not keep this
         }
         leakReporter.outstandingAtClose(leakedBlocks, leakedBytes, List.of()); // outside the lock: a listener may be slow
     }

@@ -798,6 +798,20 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     }
 
     /**
+     * Forgets a task given to {@link #onClose} or {@link #beforeUnmap}: for an allocator that closes
+     * before its region, so that a long-lived region does not keep every allocator ever built over
+     * it reachable. Nothing happens if the task was not given (or has run).
+     *
+     * <p>Thread-safety: thread-safe.
+     *
+     * @param task the very object given before
+     */
+    public void forget(Runnable task) {
+        closeTasks.remove(task);
+        unmapTasks.remove(task);
+    }
+
+    /**
      * Asks for a purge pass one decay delay from now, as {@link #release} schedules decay: for an
      * allocator whose free space inside a span grew (a page fell empty, a large free block formed).
      * Cheap when a pass is already scheduled (one volatile read); else it wakes the daemon. No

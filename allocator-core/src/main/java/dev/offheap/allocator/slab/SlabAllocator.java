@@ -129,6 +129,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     private volatile boolean unusable;
     /** Blocks handed out as segments by {@link #asSegmentAllocator()}, freed first at close. */
     private final SegmentAllocatorView segmentView = new SegmentAllocatorView(this, 16);
+    /** What the given region runs at its close, forgotten at this allocator's close; null without one. */
+    private final Runnable onRegionClose;
     /** Per class, blocks still live at close (reported as leaks), so snapshots after close add up. */
     private long[] leakedAtClose = new long[SizeClasses.COUNT];
 
@@ -158,9 +160,14 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         if (b.checked && b.region != null) {
             // The given region's close is this allocator's end: block scopes close with it, so a
             // segment kept past it throws, as it would had the blocks lived in that region.
-            b.region.onClose(this::close);
+            this.onRegionClose = this::close;
         } else if (b.region != null) {
-            b.region.onClose(() -> unusable = true);
+            this.onRegionClose = () -> unusable = true;
+        } else {
+            this.onRegionClose = null;
+        }
+        if (onRegionClose != null) {
+            b.region.onClose(onRegionClose);
         }
     }
 
@@ -704,6 +711,9 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             }
             leakedAtClose = leaked;
             heap.close(!ownsRegion);
+        }
+        if (onRegionClose != null) {
+            watched.forget(onRegionClose); // a long-lived region must not keep this allocator reachable
         }
         try {
             if (ownsRegion) {
