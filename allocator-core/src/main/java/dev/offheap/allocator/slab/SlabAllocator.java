@@ -80,11 +80,11 @@ import java.util.Objects;
  * Freed blocks are filled with {@value CheckedBlocks#POISON_BYTE_HEX} and checked when handed out
  * again (a write after free throws {@link HeapCorruptionException}); every block gets at least
  * {@value #CANARY_BYTES} canary bytes, checked on free; each block's segment is bound to a scope of
- * its own that closes on free and at the allocator's close; allocation sites are tracked. So that a
- * caller closing the given region cannot unmap memory under those segments, a checked slab keeps its
- * blocks in a region of its own (with the given region's limit) and treats the given region's close
- * as its own end: it closes then (reporting blocks still live as leaks), so kept segments and calls
- * throw {@link IllegalStateException}, calls naming the region. A debugging mode.
+ * its own that closes on free and at the allocator's close; allocation sites are tracked. The given
+ * region's close is a checked slab's end: it closes then, from {@link Region#beforeUnmap} (after the
+ * region is closed for use, before its memory is unmapped), reporting blocks still live as leaks and
+ * closing their scopes, so kept segments and calls throw {@link IllegalStateException}, calls naming
+ * the region. The blocks live in the given region, under its limit. A debugging mode.
  *
  * <h2>Footprint</h2>
  * Off the Java heap, in a metadata region of the allocator's own (never next to user blocks), cut
@@ -105,9 +105,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     public static final int MAX_CHECKED_REQUEST = SizeClasses.MAX_BLOCK_BYTES - CANARY_BYTES;
 
     private final String name;
-    /** The region whose close ends this allocator: the given one, or its own. */
-    private final Region watched;
-    /** The region blocks live in: the given one, or its own (always its own in checked mode). */
+    /** The region blocks live in and whose close ends this allocator: the given one, or its own. */
     private final Region region;
     private final boolean ownsRegion;
     private final boolean checked;
@@ -131,22 +129,16 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     private final SegmentAllocatorView segmentView = new SegmentAllocatorView(this, 16);
     /** What the given region runs at its close, forgotten at this allocator's close; null without one. */
     private final Runnable onRegionClose;
+    /** Checked mode: set when the given region's close closed this allocator, so calls name the region. */
+    private volatile boolean endedByRegion;
     /** Per class, blocks still live at close (reported as leaks), so snapshots after close add up. */
     private long[] leakedAtClose = new long[SizeClasses.COUNT];
 
     private SlabAllocator(Builder b) {
         this.name = b.name;
         this.checked = b.checked;
-        this.ownsRegion = b.region == null || b.checked;
-        if (b.region == null) {
-            this.region = Region.builder().name(b.name).reserve(b.reserveBytes).build();
-        } else if (b.checked) {
-            this.region = Region.builder().name(b.name + ".checked").reserve(b.region.reservedBytes())
-                    .limit(b.region.limitBytes()).build();
-        } else {
-            this.region = b.region;
-        }
-        this.watched = b.region != null ? b.region : region;
+        this.ownsRegion = b.region == null;
+        this.region = ownsRegion ? Region.builder().name(b.name).reserve(b.reserveBytes).build() : b.region;
         this.mode = b.checked ? new CheckedBlocks(b.name) : new PlainBlocks(b.zeroing, b.trackSites, b.name);
         this.maxRequest = b.checked ? MAX_CHECKED_REQUEST : SizeClasses.MAX_BLOCK_BYTES;
         this.extraBytes = mode.extraBytes;
@@ -158,16 +150,18 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         this.perThreadCaches = b.perThreadCaches;
         heap.beforeCarve(directory::reclaimBeforeCarve);
         if (b.checked && b.region != null) {
-            // The given region's close is this allocator's end: block scopes close with it, so a
-            // segment kept past it throws, as it would had the blocks lived in that region.
-            this.onRegionClose = this::close;
+            // The given region's close is this allocator's end. Block scopes are this allocator's,
+            // over the region's memory: they close (with the rest of it) before the region unmaps.
+            this.onRegionClose = () -> {
+                endedByRegion = true;
+                close();
+            };
+            b.region.beforeUnmap(onRegionClose);
         } else if (b.region != null) {
             this.onRegionClose = () -> unusable = true;
+            b.region.onClose(onRegionClose);
         } else {
             this.onRegionClose = null;
-        }
-        if (onRegionClose != null) {
-            b.region.onClose(onRegionClose);
         }
     }
 
@@ -713,7 +707,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             heap.close(!ownsRegion);
         }
         if (onRegionClose != null) {
-            watched.forget(onRegionClose); // a long-lived region must not keep this allocator reachable
+            region.forget(onRegionClose); // a long-lived region must not keep this allocator reachable
         }
         try {
             if (ownsRegion) {
@@ -760,12 +754,12 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
 
     /** Cold: names the region when it closed first (a checked slab closed by it included). */
     private IllegalStateException closedError() {
-        return watched.isClosed() && (!closed || watched != region) ? regionClosed()
+        return region.isClosed() && (!closed || endedByRegion) ? regionClosed()
                 : new IllegalStateException("allocator is closed: allocator=" + name);
     }
 
     private IllegalStateException regionClosed() {
-        return new IllegalStateException("region is closed: region=" + watched.name() + ", allocator=" + name);
+        return new IllegalStateException("region is closed: region=" + region.name() + ", allocator=" + name);
     }
 
     private IllegalArgumentException badSize(long byteSize) {

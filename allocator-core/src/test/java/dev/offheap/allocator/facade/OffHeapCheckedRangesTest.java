@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What {@code OffHeap.builder().checked(true)} covers (issue 10, case 9): every range. A segment
@@ -67,6 +68,29 @@ class OffHeapCheckedRangesTest {
             MemorySegment kept = memory.segment(h);
             memory.free(h);
             assertDoesNotThrow(() -> kept.get(ValueLayout.JAVA_BYTE, 0), "the unchecked-mode kept-segment case");
+        }
+    }
+
+    @Test
+    void checkedSlabBlocksLiveInTheFacadesRegionUnderItsLimit() {
+        long limit = 16L << 20;
+        try (OffHeap memory = OffHeap.builder().name("checked-limit").reserve(1L << 30).limit(limit).checked(true).build()) {
+            long h = memory.allocate(64);
+            long address = memory.segment(h).address();
+            long base = memory.region().baseAddress();
+            assertTrue(address >= base && address < base + memory.region().reservedBytes(),
+                    "the checked slab's block is in the façade's region");
+            long served = 0;
+            try {
+                while (true) {
+                    memory.allocate(1024);
+                    served += 1024;
+                }
+            } catch (dev.offheap.allocator.OutOfOffHeapMemoryException refused) {
+                // the one limit, for every range
+            }
+            assertTrue(served > 0 && served <= limit, "served " + served + " B under a " + limit + " B limit");
+            assertTrue(memory.region().committedBytes() <= limit, memory.snapshot().toString());
         }
     }
 }
