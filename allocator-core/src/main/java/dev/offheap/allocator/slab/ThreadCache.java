@@ -224,8 +224,18 @@ final class ThreadCache {
         mode.afterFree(page, slot);
         int sizeClass = page.sizeClass;
         COUNTERS.setOpaque(remoteFrees, sizeClass, remoteFrees[sizeClass] + 1);
-        // The page cannot be retired while it counts this block as used, so its owner is stable.
-        send(page.lvOwner(), handle, sizeClass);
+        ThreadCache owner = page.lvOwner();
+        if (owner == null) {
+            // The owner's plain free of this very block read LIVE before this CAS and wrote over our
+            // REMOTE word, then emptied and retired the page: both frees passed. Counted here as the
+            // owner's drain counts a racing double free, and nothing is queued for a page with no owner.
+            COUNTERS.setOpaque(racingFrees, sizeClass, racingFrees[sizeClass] + 1);
+            validation.check.countDoubleFree(handle, SizeClasses.blockBytes(sizeClass));
+        } else {
+            // A stale owner (the page retired and carved again since) sees a word that is not our
+            // REMOTE one at its drain, and counts the same racing double free there.
+            send(owner, handle, sizeClass);
+        }
         if (overrun != null) {
             throw overrun;
         }
