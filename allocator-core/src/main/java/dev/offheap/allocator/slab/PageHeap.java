@@ -334,10 +334,39 @@ final class PageHeap {
     }
 
     /**
+     * Purges the free-slot runs of every carved page its owner does not allocate from
+     * ({@link ThreadCache#purgeIfNotCurrent}), whoever holds the owner: live platform threads'
+     * caches included, which only their thread may otherwise touch. Takes the lock per page, so
+     * carves and retires wait for one page's syscalls at most. Any thread.
+     *
+     * @return the bytes purged
+     */
+    long purgeNotCurrent() {
+        long purged = 0;
+        Page[] table = pages();
+        for (Page page : table) {
+            if (page == null) {
+                continue;
+            }
+            synchronized (lock) {
+                ThreadCache owner = page.owner;
+                if (closed) {
+                    throw new IllegalStateException("allocator is closed: allocator=" + name);
+                }
+                if (owner != null && page.capacity > 0 && page.purgeable) {
+                    purged += owner.purgeIfNotCurrent(page);
+                }
+            }
+        }
+        return purged;
+    }
+
+    /**
      * Purges the whole OS pages that lie inside runs of free slots of a carved page (blocks of 4 KiB
      * and more, or runs of smaller free blocks that span a page): mapped, reading zero afterwards,
-     * which the slot's next hand-out zeroes anyway. Called by the page's holder only, so no slot of
-     * the page is handed out meanwhile (other threads only turn LIVE into REMOTE). Not in checked
+     * which the slot's next hand-out zeroes anyway. Called by the page's holder, or by another
+     * thread through {@link ThreadCache#purgeIfNotCurrent}, so no slot of the page is handed out
+     * meanwhile (other threads only turn LIVE into REMOTE). Not in checked
      * mode: free blocks hold poison there. A syscall per run.
      *
      * @return the bytes purged

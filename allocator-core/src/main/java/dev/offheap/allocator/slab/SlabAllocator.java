@@ -507,11 +507,12 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      * Gives back what holds no live block: this thread's empty current pages and those of idle
      * pooled caches (dead threads' caches are pooled first), so a segment with no page left goes back
      * to the region; then purges the OS pages inside runs of free slots of the pages those caches
-     * hold, and every empty unit of the segments still held (see {@link Region#purge}: mapped,
-     * reading zero). Not the free slots of other live platform threads' pages: only a page's holder
-     * may purge them. A syscall per run, under the
+     * hold, the free slots of every page another thread's cache holds but does not allocate from
+     * (all but one page per size class and thread: an idle service shrinks without its threads'
+     * help), and every empty unit of the segments still held (see {@link Region#purge}: mapped,
+     * reading zero). A syscall per run, under the
      * allocator's lock: call it off the hot path (the façade's {@code trim()} and its decay pass do).
-     * The current pages of other live platform threads stay theirs.
+     * The current pages of other live platform threads stay as they are.
      *
      * <p>Thread-safety: thread-safe.
      *
@@ -535,6 +536,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
                 idle.unlock();
             }
         }
+        purged += heap.purgeNotCurrent(); // the rest: pages other threads hold but do not allocate from
         return purged + heap.purgeEmptyUnits();
     }
 

@@ -47,6 +47,7 @@ final class ThreadCache {
     static final int FULLEST_OF = 8;
 
     private static final VarHandle LOCK;
+    private static final VarHandle SWITCH;
     private static final VarHandle INBOX;
     private static final VarHandle RETURNED;
     private static final VarHandle COUNTERS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -55,6 +56,7 @@ final class ThreadCache {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             LOCK = l.findVarHandle(ThreadCache.class, "lock", int.class);
+            SWITCH = l.findVarHandle(ThreadCache.class, "switching", int.class);
             INBOX = l.findVarHandle(ThreadCache.class, "inbox", RemoteBatch.class);
             RETURNED = l.findVarHandle(ThreadCache.class, "returned", RemoteBatch.class);
         } catch (ReflectiveOperationException e) {
@@ -85,6 +87,13 @@ final class ThreadCache {
     Thread thread;
     /** 1 while a thread holds the cache. */
     private volatile int lock;
+    /**
+     * 1 while the holder makes a page current, or while another thread purges a page of this cache
+     * that is not current (see {@link #purgeIfNotCurrent}). The holder allocates only from its
+     * current pages, so a page that is not current when the purger takes this word cannot hand out
+     * a slot until the purger lets go of it.
+     */
+    private volatile int switching;
     /** Times a virtual thread borrowed this pooled cache, and that count at the last reclaim pass: holder only. */
     int borrows;
     int borrowsSeen;
@@ -167,11 +176,20 @@ final class ThreadCache {
             page = heap.carve(this, sizeClass);
         }
         page.listed = true;
-        current[sizeClass] = page;
+        makeCurrent(sizeClass, page);
         if (page.freeHead == Page.END) {
             page.refill();
         }
         return page;
+    }
+
+    /** Waits for a purge of the page by another thread, if one runs (one page's syscalls at most). */
+    private void makeCurrent(int sizeClass, Page page) {
+        while (!SWITCH.compareAndSet(this, 0, 1)) {
+            Thread.onSpinWait();
+        }
+        current[sizeClass] = page;
+        SWITCH.setRelease(this, 0); // the next purger's CAS sees this page current
     }
 
     /** Mimalloc's and jemalloc's rule: allocate from the fullest page, so sparse ones drain and go back. */
@@ -429,6 +447,28 @@ final class ThreadCache {
             }
         }
         return purged;
+    }
+
+    /**
+     * Any thread, under the page heap's lock (no carve or retire meanwhile): purges the free-slot
+     * runs of {@code page}, which this cache owns, unless the holder allocates from it (it is
+     * current) or is making a page current right now. Safe against the holder running meanwhile:
+     * the holder writes a block's memory only when it hands the block out, and it hands out only
+     * from current pages; its frees write state words and links (off-heap metadata, never purged).
+     * The page's {@code purgeable} hint is raced (plain): a lost update leaves a page unpurged until
+     * its next free, never purges a block.
+     *
+     * @return the bytes purged, 0 if skipped
+     */
+    long purgeIfNotCurrent(Page page) {
+        if (!SWITCH.compareAndSet(this, 0, 1)) {
+            return 0; // the holder is switching pages: next pass
+        }
+        try {
+            return current[page.sizeClass] == page ? 0 : heap.purgeFreeSlots(page);
+        } finally {
+            SWITCH.setRelease(this, 0);
+        }
     }
 
     // ------------------------------------------------------------------ avail lists (holder only)
