@@ -334,6 +334,15 @@ final class PageHeap {
     }
 
     /**
+     * A full page gained a free slot: asks for a purge pass one decay delay from now, so free runs
+     * that form in pages that never fall empty go back too (merged with any pass already asked for:
+     * one volatile read then). Any thread; no lock.
+     */
+    void purgeLater() {
+        region.requestPurge();
+    }
+
+    /**
      * Purges the free-slot runs of every carved page its owner does not allocate from
      * ({@link ThreadCache#purgeIfNotCurrent}), whoever holds the owner: live platform threads'
      * caches included, which only their thread may otherwise touch. Takes the lock per page, so

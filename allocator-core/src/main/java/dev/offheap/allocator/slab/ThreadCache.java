@@ -280,6 +280,7 @@ final class ThreadCache {
             heap.retire(page);
         } else if (!page.listed && page.hasFree()) {
             addAvail(page);
+            heap.purgeLater(); // a page that was full: its free runs go back after the decay delay
         }
     }
 
