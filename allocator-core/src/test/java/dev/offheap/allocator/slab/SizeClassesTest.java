@@ -21,11 +21,12 @@ class SizeClassesTest {
             if (n <= 128) {
                 assertTrue(block - n <= 15, "waste above 15 bytes: n=" + n);
             } else {
-                assertTrue((block - n) * 4L < n, "waste of 25 % or more: n=" + n + ", block=" + block);
+                assertTrue((block - n) * 8L < n, "waste of 12.5 % or more: n=" + n + ", block=" + block);
             }
         }
         assertEquals(16, SizeClasses.blockBytes(0));
         assertEquals(32768, SizeClasses.blockBytes(SizeClasses.COUNT - 1));
+        assertEquals(576, SizeClasses.blockBytes(SizeClasses.classOf(524)), "a memcached item of 524 B");
     }
 
     @ParameterizedTest
