@@ -10,6 +10,7 @@ SECONDS_PER_RUN=${1:-15}
 MEMORY_MB=1024          # room for all the data: this compares speed and footprint, not eviction
 KEYS=400000
 VALUE_BYTES=512
+SETTLE_SECONDS=12       # past the library's default 10 s decay delay: what an idle server keeps
 SLAP="-T 2 -c 32 -X $VALUE_BYTES -t ${SECONDS_PER_RUN}s -S ${SECONDS_PER_RUN}s"
 
 for tool in memcached memcaslap; do
@@ -61,12 +62,11 @@ load() { "$JAVA_HOME/bin/java" -cp "$OFFHEAP_CP" dev.offheap.examples.memcached.
 echo "== footprint: $KEYS keys of $VALUE_BYTES B" >&2
 start_memcached
 mc_idle=$(rss_kb "$PID"); mc_items=$(load); mc_loaded=$(rss_kb "$PID")
+sleep "$SETTLE_SECONDS"; mc_settled=$(rss_kb "$PID")
 stop_memcached
 start_offheap footprint
 oh_idle=$(rss_kb "$PID"); oh_items=$(load); oh_loaded=$(rss_kb "$PID")
-jcmd "$PID" GC.run >/dev/null 2>&1 || true
-sleep 1
-oh_after_gc=$(rss_kb "$PID")
+sleep "$SETTLE_SECONDS"; oh_settled=$(rss_kb "$PID")
 stop_offheap footprint
 
 # Speed, each server a fresh process again: the same memcaslap run.
@@ -84,12 +84,13 @@ read -r oh_ops oh_tps oh_min oh_max oh_avg < <(totals "$work/offheap.slap")
 per_item() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }'; }
 mc_per=$(per_item "$mc_idle" "$mc_loaded" "$mc_items")
 oh_per=$(per_item "$oh_idle" "$oh_loaded" "$oh_items")
-oh_per_gc=$(per_item "$oh_idle" "$oh_after_gc" "$oh_items")
+mc_per_settled=$(per_item "$mc_idle" "$mc_settled" "$mc_items")
+oh_per_settled=$(per_item "$oh_idle" "$oh_settled" "$oh_items")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 mkdir -p docs
 "$JAVA_HOME/bin/java" -cp "$OFFHEAP_CP" dev.offheap.examples.memcached.CompareChart docs/memcached-compare.png \
-  "$mc_tps" "$oh_tps" "$mc_per" "$oh_per" "$oh_per_gc"
+  "$mc_tps" "$oh_tps" "$mc_per" "$oh_per" "$mc_per_settled" "$oh_per_settled"
 cat >docs/memcached-compare.md <<REPORT
 # The example server next to memcached
 
@@ -108,15 +109,18 @@ $KEYS keys of $VALUE_BYTES bytes (\`LoadKeys\`, pipelined \`set ... noreply\`).
 | latency p50 / p99 / p99.9 (µs, upper edge of memcaslap's log2 bucket) | $(pct "$work/memcached.slap" 0.5) / $(pct "$work/memcached.slap" 0.99) / $(pct "$work/memcached.slap" 0.999) | $(pct "$work/offheap.slap" 0.5) / $(pct "$work/offheap.slap" 0.99) / $(pct "$work/offheap.slap" 0.999) | |
 | latency max (µs) | $mc_max | $oh_max | |
 | items after loading | $mc_items | $oh_items | |
-| resident (VmRSS) idle → loaded (kB) | $mc_idle → $mc_loaded | $oh_idle → $oh_loaded (after a GC: $oh_after_gc) | |
-| resident bytes per item (loaded − idle) / items | $mc_per | $oh_per (after a GC: $oh_per_gc) | $(ratio "$oh_per" "$mc_per")× |
+| resident (VmRSS) idle → loaded → ${SETTLE_SECONDS} s later (kB) | $mc_idle → $mc_loaded → $mc_settled | $oh_idle → $oh_loaded → $oh_settled | |
+| resident bytes per item right after loading, (loaded − idle) / items | $mc_per | $oh_per | $(ratio "$oh_per" "$mc_per")× |
+| resident bytes per item ${SETTLE_SECONDS} s later | $mc_per_settled | $oh_per_settled | $(ratio "$oh_per_settled" "$mc_per_settled")× |
 
 ![this server as a multiple of memcached](memcached-compare.png)
 
-Resident memory is read from \`/proc/PID/status\` (VmRSS) in a fresh process of each server, idle and then
-after the load; the throughput runs are separate fresh processes. This server's figure includes the
-JVM's own growth while loading (heap: the per-item index lives there; JIT code) besides the off-heap
-items; "after a GC" is after \`jcmd PID GC.run\`. Shutdown reports of this server's runs:
+Resident memory is read from \`/proc/PID/status\` (VmRSS) in a fresh process of each server: idle, right
+after the load, and ${SETTLE_SECONDS} s later with no traffic (past the library's default 10 s decay delay, after which
+it gives back the 16 MiB it commits ahead of growth). The throughput runs are separate fresh processes.
+This server runs with \`$OFFHEAP_JVM_FLAGS\`; its figures include the JVM's own growth while
+loading (the young generation the load's garbage passes through, JIT code, the bucket arrays) besides
+the off-heap items. Shutdown reports of this server's runs:
 
 \`\`\`
 $(cat "$work/offheap.stop")

@@ -4,105 +4,74 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
- * One stored item: its off-heap block ({@link ItemLayout}) and what memcached keeps beside it.
+ * One reference to a stored item, held by a command in progress: the item's handle and the header
+ * fields that never change once it is written ({@link ItemLayout}). The item itself is its
+ * off-heap block; this object lives only as long as the command or the response that holds the
+ * reference, so the store keeps no Java object per item.
  *
- * <p>Reference counted, so a block is never freed while a response still points into it: the
- * store holds one reference while the item is linked, and every response that sends the value
- * without a copy holds one until Netty has written it ({@link #operationComplete} is the
- * write's listener). The block is freed on the last release, on whichever thread that is, and
- * exactly once.
+ * <p>Reference counted (the count is in the block's header), so a block is never freed while a
+ * response still points into it: the store holds one reference while the item is linked, and
+ * every response that sends the value without a copy holds one until Netty has written it
+ * ({@link #operationComplete} is the write's listener). The block is freed on the last release,
+ * on whichever thread that is, and exactly once. Each {@code Item} object stands for exactly one
+ * reference: release it once.
  *
- * <p>Thread-safety: the reference count is atomic; {@link #deadline}, {@link #cas}, the links and
- * {@link #linked} are guarded by the lock of the store's stripe that holds the item; the other
- * fields are final.
+ * <p>Thread-safety: the fields are final; the count is atomic.
  */
 final class Item implements ChannelFutureListener {
-    private static final VarHandle REFS;
-
-    static {
-        try {
-            REFS = MethodHandles.lookup().findVarHandle(Item.class, "refs", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     final ItemStore store;
     final long handle;
     final int keyLength;
     final int valueLength;
     final int flags;
     final int hash;
-    /** Unix seconds; {@link Expiry#NEVER} or the second at which it expires. */
-    long deadline;
-    long cas;
-    /** Unix seconds when it was linked: a delayed {@code flush_all} drops items linked before it. */
-    long linkedAt;
-    boolean linked;
-    Item hashNext;
-    Item lruPrev;
-    Item lruNext;
-    @SuppressWarnings("unused") // through REFS
-    private volatile int refs = 1;
+    /** The cas unique when the reference was taken (0 for an item not linked yet). */
+    final long cas;
 
-    Item(ItemStore store, long handle, int keyLength, int valueLength, int flags, int hash, long deadline) {
+    /** A reference to the item in {@code handle}'s block, whose header is written. */
+    Item(ItemStore store, long handle, MemorySegment block) {
         this.store = store;
         this.handle = handle;
-        this.keyLength = keyLength;
-        this.valueLength = valueLength;
-        this.flags = flags;
-        this.hash = hash;
-        this.deadline = deadline;
+        this.keyLength = ItemLayout.keyLength(block);
+        this.valueLength = ItemLayout.valueLength(block);
+        this.flags = ItemLayout.flags(block);
+        this.hash = ItemLayout.hash(block);
+        this.cas = ItemLayout.cas(block);
     }
 
-    /** {@return the whole block: key, value, trailer} Valid while a reference is held. */
+    /** {@return the whole block: header, key, value, trailer} Valid while the reference is held. */
     MemorySegment block() {
-        return store.memory().segment(handle).asSlice(0, ItemLayout.blockBytes(keyLength, valueLength));
+        return raw().asSlice(0, ItemLayout.blockBytes(keyLength, valueLength));
     }
 
     /**
      * {@return the block as the allocator bounds it (at least {@link #block()}'s bytes)} One object,
-     * for the paths that run on every command. Valid while a reference is held.
+     * for the paths that run on every command. Valid while the reference is held.
      */
     MemorySegment raw() {
-        return store.memory().segment(handle);
+        return store.memory().segment(handle); // checked each time: a use after release throws
     }
 
-    /** {@return the value followed by its {@code \r\n}} Valid while a reference is held. */
+    /** {@return the key} Valid while the reference is held. */
+    MemorySegment key() {
+        return raw().asSlice(ItemLayout.KEY_OFFSET, keyLength);
+    }
+
+    /** {@return the value followed by its {@code \r\n}} Valid while the reference is held. */
     MemorySegment valueWithTrailer() {
-        return store.memory().segment(handle).asSlice(ItemLayout.valueOffset(keyLength), valueLength + ItemLayout.TRAILER_BYTES);
+        return raw().asSlice(ItemLayout.valueOffset(keyLength), valueLength + ItemLayout.TRAILER_BYTES);
     }
 
-    /** Takes one more reference; the caller must hold one already (or the stripe's lock while linked). */
-    void retain() {
-        int before = (int) REFS.getAndAdd(this, 1);
-        if (before <= 0) {
-            throw new IllegalStateException("item retained after its block was freed: refs=" + before);
-        }
-    }
-
-    /** Gives one reference back; the last one frees the block. */
+    /** Gives this reference back; the last one frees the block. */
     void release() {
-        int after = (int) REFS.getAndAdd(this, -1) - 1;
-        if (after == 0) {
-            store.freeBlock(this);
-        } else if (after < 0) {
-            throw new IllegalStateException("item released more often than retained: refs=" + after);
-        }
+        store.release(handle);
     }
 
     /** A response that referenced this item has been written (or failed): its reference goes. */
     @Override
     public void operationComplete(ChannelFuture future) {
         release();
-    }
-
-    /** {@return the references held now, for tests} */
-    int refs() {
-        return (int) REFS.getVolatile(this);
     }
 }

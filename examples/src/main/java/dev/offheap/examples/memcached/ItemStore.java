@@ -4,6 +4,7 @@ import dev.offheap.allocator.Handles;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.facade.OffHeap;
 import dev.offheap.allocator.slab.SizeClasses;
+import io.netty.buffer.ByteBuf;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,8 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The cache: items in blocks of an {@link OffHeap}, found through striped {@link ItemTable}s, with
- * memcached's semantics for every storage command, expiry, {@code flush_all} and LRU eviction.
+ * The cache: items in blocks of an {@link OffHeap}, each with its header in the block
+ * ({@link ItemLayout}), found through striped {@link ItemTable}s of handles, with memcached's
+ * semantics for every storage command, expiry, {@code flush_all} and eviction of the least
+ * recently used (approximated by CLOCK, {@link ItemTable}). No Java object is kept per item.
  *
  * <p>Memory: every block the store allocates is counted at the allocator's own rounded size
  * ({@link OffHeap#byteSize}) from allocation to free. Before an allocation would take that count
@@ -23,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the stripes in turn); if the allocator still refuses (its limit is on committed memory, which a
  * partly filled page also takes), more items are evicted and the allocation retried. An item that
  * is evicted while a response still sends it keeps its block until the write is done
- * ({@link Item}'s reference count); its bytes stay counted until then.
+ * (the reference count in its header, {@link Item}); its bytes stay counted until then.
  *
  * <p>Thread-safety: thread-safe. Each stripe has a lock (its table's monitor); no code holds two
  * of them, and no allocation or eviction runs under one, so eviction cannot deadlock. Commands that
@@ -37,6 +40,16 @@ final class ItemStore {
     private static final int STRIPES = 64;
     private static final int MAX_ALLOCATION_RETRIES = 10_000;
     private static final int MAX_RACE_RETRIES = 64;
+    /**
+     * Values up to this many bytes are copied into the reply (off-heap to off-heap, under the
+     * stripe's lock); longer ones are sent as a view of their block, kept by a reference until
+     * written. For a short value the copy is cheaper than what the view costs: a wrapper buffer,
+     * a write listener, two atomic updates of the reference count and one more buffer for the
+     * socket's gather write. Measured with {@link ServerPathCpuMain}.
+     */
+    static final int COPY_LIMIT = 2048;
+    /** Room a copied reply can need: the VALUE line with the longest key and a cas, the value, its trailer. */
+    static final int COPY_REPLY_BYTES = ItemLayout.MAX_KEY_BYTES + COPY_LIMIT + 64;
 
     private final OffHeap memory;
     private final long limitBytes;
@@ -70,7 +83,7 @@ final class ItemStore {
         this.clock = clock;
         this.stats = stats;
         for (int i = 0; i < STRIPES; i++) {
-            tables[i] = new ItemTable();
+            tables[i] = new ItemTable(memory);
         }
     }
 
@@ -140,22 +153,31 @@ final class ItemStore {
         if (handle == Handles.NULL) {
             return null;
         }
-        Item item = new Item(this, handle, keyLength, valueLength, flags, hash, deadline);
-        MemorySegment.copy(key, 0, item.block(), 0, keyLength);
-        return item;
+        MemorySegment block = memory.segment(handle);
+        ItemLayout.initialise(block, keyLength, valueLength, flags, hash, deadline);
+        MemorySegment.copy(key, 0, block, ItemLayout.KEY_OFFSET, keyLength);
+        return new Item(this, handle, block);
     }
 
-    /** {@return the live item with this key, retained (release it), or null} Counts a get. */
-    Item get(MemorySegment key, int keyLength, int hash) {
-        return fetch(key, keyLength, hash, false, 0);
+    /**
+     * Finds the live item with this key and counts a get. A value of at most {@link #COPY_LIMIT}
+     * bytes is written into {@code reply} whole (VALUE line, value, trailer), which must have
+     * {@link #COPY_REPLY_BYTES} writable bytes; a longer one is left to the caller.
+     *
+     * @return the item, retained (send it, then release it), if its value is longer than
+     *         {@link #COPY_LIMIT}; null if there is none or it was written into {@code reply}
+     */
+    Item get(MemorySegment key, int keyLength, int hash, ByteBuf reply, boolean withCas) {
+        return fetch(key, keyLength, hash, false, 0, reply, withCas);
     }
 
     /** As {@link #get}, and sets the item's deadline (gat, gats). */
-    Item getAndTouch(MemorySegment key, int keyLength, int hash, long deadline) {
-        return fetch(key, keyLength, hash, true, deadline);
+    Item getAndTouch(MemorySegment key, int keyLength, int hash, long deadline, ByteBuf reply, boolean withCas) {
+        return fetch(key, keyLength, hash, true, deadline, reply, withCas);
     }
 
-    private Item fetch(MemorySegment key, int keyLength, int hash, boolean touch, long deadline) {
+    private Item fetch(MemorySegment key, int keyLength, int hash, boolean touch, long deadline,
+                       ByteBuf reply, boolean withCas) {
         long now = beforeOperation();
         ItemTable t = table(hash);
         stats.cmdGet.increment();
@@ -163,8 +185,8 @@ final class ItemStore {
             stats.cmdTouch.increment();
         }
         synchronized (t) {
-            Item it = findLive(t, key, keyLength, hash, now, true);
-            if (it == null) {
+            long it = findLive(t, key, keyLength, hash, now, true);
+            if (it == Handles.NULL) {
                 stats.getMisses.increment();
                 if (touch) {
                     stats.touchMisses.increment();
@@ -172,13 +194,21 @@ final class ItemStore {
                 return null;
             }
             stats.getHits.increment();
+            MemorySegment block = memory.segment(it);
             if (touch) {
                 stats.touchHits.increment();
-                it.deadline = deadline;
+                ItemLayout.deadline(block, deadline);
             }
             t.touch(it);
-            it.retain();
-            return it;
+            int valueLength = ItemLayout.valueLength(block);
+            if (valueLength > COPY_LIMIT) {
+                return retain(it, block);
+            }
+            Replies.writeValueLine(reply, block, keyLength, ItemLayout.flags(block), valueLength, withCas,
+                    ItemLayout.cas(block));
+            reply.writeBytes(block.asSlice(ItemLayout.valueOffset(keyLength), valueLength + ItemLayout.TRAILER_BYTES)
+                    .asByteBuffer());
+            return null;
         }
     }
 
@@ -194,30 +224,30 @@ final class ItemStore {
         }
         long now = beforeOperation();
         ItemTable t = table(fresh.hash);
-        MemorySegment key = fresh.block();
+        MemorySegment key = fresh.key();
         synchronized (t) {
-            Item old = findLive(t, key, fresh.keyLength, fresh.hash, now, false);
+            long old = findLive(t, key, fresh.keyLength, fresh.hash, now, false);
             switch (command) {
                 case ADD -> {
-                    if (old != null) {
+                    if (old != Handles.NULL) {
                         t.touch(old); // memcached bumps the item an add failed on
                         fresh.release();
                         return StoreResult.NOT_STORED;
                     }
                 }
                 case REPLACE -> {
-                    if (old == null) {
+                    if (old == Handles.NULL) {
                         fresh.release();
                         return StoreResult.NOT_STORED;
                     }
                 }
                 case CAS -> {
-                    if (old == null) {
+                    if (old == Handles.NULL) {
                         stats.casMisses.increment();
                         fresh.release();
                         return StoreResult.NOT_FOUND;
                     }
-                    if (old.cas != casUnique) {
+                    if (ItemLayout.cas(memory.segment(old)) != casUnique) {
                         stats.casBadval.increment();
                         fresh.release();
                         return StoreResult.EXISTS;
@@ -228,7 +258,7 @@ final class ItemStore {
                     // SET stores whatever was there
                 }
             }
-            if (old != null) {
+            if (old != Handles.NULL) {
                 unlink(t, old);
             }
             link(t, fresh, now);
@@ -242,12 +272,15 @@ final class ItemStore {
             for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
                 long now = beforeOperation();
                 Item old;
+                long deadline;
                 synchronized (t) {
-                    old = findLive(t, fresh.block(), fresh.keyLength, fresh.hash, now, false);
-                    if (old == null) {
+                    long found = findLive(t, fresh.key(), fresh.keyLength, fresh.hash, now, false);
+                    if (found == Handles.NULL) {
                         return StoreResult.NOT_STORED;
                     }
-                    old.retain();
+                    MemorySegment block = memory.segment(found);
+                    deadline = ItemLayout.deadline(block);
+                    old = retain(found, block);
                 }
                 Item combined;
                 try {
@@ -255,7 +288,7 @@ final class ItemStore {
                     if (!fits(old.keyLength, total)) {
                         return StoreResult.NOT_STORED; // as memcached: the longer item cannot be made
                     }
-                    combined = allocate(old.block(), old.keyLength, old.hash, (int) total, old.flags, old.deadline);
+                    combined = allocate(old.key(), old.keyLength, old.hash, (int) total, old.flags, deadline);
                     if (combined == null) {
                         return StoreResult.NO_MEMORY;
                     }
@@ -265,11 +298,11 @@ final class ItemStore {
                     long firstLength = first.byteSize() - ItemLayout.TRAILER_BYTES;
                     MemorySegment.copy(first, 0, into, 0, firstLength);
                     MemorySegment.copy(second, 0, into, firstLength, second.byteSize()); // with its trailer
+                    if (replaceIfLinked(t, old, combined)) {
+                        return StoreResult.STORED;
+                    }
                 } finally {
-                    old.release();
-                }
-                if (replaceIfLinked(t, old, combined)) {
-                    return StoreResult.STORED;
+                    old.release(); // after replaceIfLinked: it reads the old item's header
                 }
                 combined.release(); // another command changed the item meanwhile: start again from it
             }
@@ -290,13 +323,16 @@ final class ItemStore {
         for (int attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
             long now = beforeOperation();
             Item old;
+            long deadline;
             synchronized (t) {
-                old = findLive(t, key, keyLength, hash, now, false);
-                if (old == null) {
+                long found = findLive(t, key, keyLength, hash, now, false);
+                if (found == Handles.NULL) {
                     (incr ? stats.incrMisses : stats.decrMisses).increment();
                     return StoreResult.NOT_FOUND;
                 }
-                old.retain();
+                MemorySegment block = memory.segment(found);
+                deadline = ItemLayout.deadline(block);
+                old = retain(found, block);
             }
             Item next;
             long value;
@@ -307,7 +343,7 @@ final class ItemStore {
                 }
                 value = incr ? current + delta : (Long.compareUnsigned(current, delta) < 0 ? 0 : current - delta);
                 byte[] digits = Long.toUnsignedString(value).getBytes(StandardCharsets.US_ASCII);
-                next = allocate(old.block(), old.keyLength, old.hash, digits.length, old.flags, old.deadline);
+                next = allocate(old.key(), old.keyLength, old.hash, digits.length, old.flags, deadline);
                 if (next == null) {
                     return StoreResult.NO_MEMORY;
                 }
@@ -315,13 +351,13 @@ final class ItemStore {
                 MemorySegment.copy(digits, 0, into, ValueLayout.JAVA_BYTE, 0, digits.length);
                 into.set(ValueLayout.JAVA_BYTE, digits.length, (byte) '\r');
                 into.set(ValueLayout.JAVA_BYTE, digits.length + 1, (byte) '\n');
+                if (replaceIfLinked(t, old, next)) {
+                    (incr ? stats.incrHits : stats.decrHits).increment();
+                    result[0] = value;
+                    return StoreResult.STORED;
+                }
             } finally {
-                old.release();
-            }
-            if (replaceIfLinked(t, old, next)) {
-                (incr ? stats.incrHits : stats.decrHits).increment();
-                result[0] = value;
-                return StoreResult.STORED;
+                old.release(); // after replaceIfLinked: it reads the old item's header
             }
             next.release();
         }
@@ -362,14 +398,21 @@ final class ItemStore {
         return value;
     }
 
+    /**
+     * Links {@code replacement} in place of {@code old} if {@code old} is still linked. The caller
+     * holds a reference to each (so both headers stay readable); the store takes over the one to
+     * {@code replacement} when it returns true.
+     */
     private boolean replaceIfLinked(ItemTable t, Item old, Item replacement) {
         long now = nowSeconds();
         synchronized (t) {
-            if (!old.linked) {
+            MemorySegment oldBlock = old.raw(); // the caller's reference keeps the block
+            if (!ItemLayout.is(oldBlock, ItemLayout.LINKED)) {
                 return false;
             }
-            replacement.deadline = old.deadline; // a touch may have changed it meanwhile
-            unlink(t, old);
+            // a touch may have changed it meanwhile
+            ItemLayout.deadline(replacement.raw(), ItemLayout.deadline(oldBlock));
+            unlink(t, old.handle);
             link(t, replacement, now);
             return true;
         }
@@ -380,8 +423,8 @@ final class ItemStore {
         long now = beforeOperation();
         ItemTable t = table(hash);
         synchronized (t) {
-            Item it = findLive(t, key, keyLength, hash, now, false);
-            if (it == null) {
+            long it = findLive(t, key, keyLength, hash, now, false);
+            if (it == Handles.NULL) {
                 stats.deleteMisses.increment();
                 return false;
             }
@@ -395,8 +438,8 @@ final class ItemStore {
     void unlinkKey(MemorySegment key, int keyLength, int hash) {
         ItemTable t = table(hash);
         synchronized (t) {
-            Item it = t.find(key, keyLength, hash);
-            if (it != null) {
+            long it = t.find(key, keyLength, hash);
+            if (it != Handles.NULL) {
                 unlink(t, it);
             }
         }
@@ -408,12 +451,12 @@ final class ItemStore {
         ItemTable t = table(hash);
         stats.cmdTouch.increment();
         synchronized (t) {
-            Item it = findLive(t, key, keyLength, hash, now, false);
-            if (it == null) {
+            long it = findLive(t, key, keyLength, hash, now, false);
+            if (it == Handles.NULL) {
                 stats.touchMisses.increment();
                 return false;
             }
-            it.deadline = deadline;
+            ItemLayout.deadline(memory.segment(it), deadline);
             t.touch(it);
             stats.touchHits.increment();
             return true;
@@ -443,7 +486,8 @@ final class ItemStore {
     }
 
     /**
-     * Evicts the least recently used item of the next stripe that has one.
+     * Evicts the next stripe's least recently used item (as CLOCK approximates it), from the
+     * first stripe in turn that has one.
      *
      * @return false if every stripe is empty
      */
@@ -452,13 +496,14 @@ final class ItemStore {
         for (int i = 0; i < STRIPES; i++) {
             ItemTable t = tables[evictionCursor.getAndIncrement() & (STRIPES - 1)];
             synchronized (t) {
-                Item victim = t.lruTail();
-                if (victim != null) {
-                    if (Expiry.expired(victim.deadline, now)) {
+                long victim = t.victim();
+                if (victim != Handles.NULL) {
+                    MemorySegment block = memory.segment(victim);
+                    if (Expiry.expired(ItemLayout.deadline(block), now)) {
                         stats.reclaimed.increment();
                     } else {
                         stats.evictions.increment();
-                        evictedByClass.incrementAndGet(sizeClass(victim));
+                        evictedByClass.incrementAndGet(sizeClass(block));
                     }
                     unlink(t, victim);
                     return true;
@@ -468,12 +513,29 @@ final class ItemStore {
         return false;
     }
 
-    /** Called by {@link Item#release()} on the last reference. */
-    void freeBlock(Item item) {
-        long bytes = memory.byteSize(item.handle);
-        memory.free(item.handle);
-        heldBytes.addAndGet(-bytes);
-        heldBlocks.decrementAndGet();
+    /**
+     * Takes one more reference to a linked item, under its stripe's lock (the store's own
+     * reference keeps the block meanwhile).
+     */
+    private Item retain(long handle, MemorySegment block) {
+        int before = ItemLayout.addRefs(block, 1);
+        if (before <= 0) {
+            throw new IllegalStateException("item retained after its block was freed: refs=" + before);
+        }
+        return new Item(this, handle, block);
+    }
+
+    /** Gives one reference back; the last one frees the block. */
+    void release(long handle) {
+        int after = ItemLayout.addRefs(memory.segment(handle), -1) - 1;
+        if (after == 0) {
+            long bytes = memory.byteSize(handle);
+            memory.free(handle);
+            heldBytes.addAndGet(-bytes);
+            heldBlocks.decrementAndGet();
+        } else if (after < 0) {
+            throw new IllegalStateException("item released more often than retained: refs=" + after);
+        }
     }
 
     private long allocateBlock(long bytes) {
@@ -496,42 +558,45 @@ final class ItemStore {
         }
     }
 
-    private Item findLive(ItemTable t, MemorySegment key, int keyLength, int hash, long now, boolean fetch) {
-        Item it = t.find(key, keyLength, hash);
-        if (it == null) {
-            return null;
+    /** {@return the handle of the live linked item with this key, or {@link Handles#NULL}} */
+    private long findLive(ItemTable t, MemorySegment key, int keyLength, int hash, long now, boolean fetch) {
+        long it = t.find(key, keyLength, hash);
+        if (it == Handles.NULL) {
+            return Handles.NULL;
         }
-        if (Expiry.expired(it.deadline, now)) {
+        MemorySegment block = memory.segment(it);
+        if (Expiry.expired(ItemLayout.deadline(block), now)) {
             unlink(t, it);
             stats.reclaimed.increment();
             if (fetch) {
                 stats.getExpired.increment();
             }
-            return null;
+            return Handles.NULL;
         }
         long before = flushedBefore;
-        if (before != 0 && now >= before && it.linkedAt < before) {
+        if (before != 0 && now >= before && ItemLayout.linkedAt(block) < before) {
             unlink(t, it);
             if (fetch) {
                 stats.getFlushed.increment();
             }
-            return null;
+            return Handles.NULL;
         }
         return it;
     }
 
     private void link(ItemTable t, Item item, long now) {
-        item.cas = casCounter.incrementAndGet();
-        item.linkedAt = now;
-        t.link(item);
-        itemsByClass.incrementAndGet(sizeClass(item));
+        MemorySegment block = item.raw();
+        ItemLayout.cas(block, casCounter.incrementAndGet());
+        ItemLayout.linkedAt(block, now);
+        t.link(item.handle, block);
+        itemsByClass.incrementAndGet(sizeClass(block));
         stats.totalItems.increment();
     }
 
-    private void unlink(ItemTable t, Item item) {
-        t.unlink(item);
-        itemsByClass.decrementAndGet(sizeClass(item));
-        item.release(); // the store's reference
+    private void unlink(ItemTable t, long handle) {
+        t.unlink(handle);
+        itemsByClass.decrementAndGet(sizeClass(memory.segment(handle)));
+        release(handle); // the store's reference
     }
 
     private long beforeOperation() {
@@ -546,13 +611,11 @@ final class ItemStore {
     private void sweep(long linkedBefore) {
         for (ItemTable t : tables) {
             synchronized (t) {
-                for (Item it = t.lruTail(); it != null; ) {
-                    Item newer = it.lruPrev;
-                    if (it.linkedAt < linkedBefore) {
-                        unlink(t, it);
-                    }
-                    it = newer;
-                }
+                t.removeIf(h -> ItemLayout.linkedAt(memory.segment(h)) < linkedBefore, h -> {
+                    MemorySegment block = memory.segment(h);
+                    itemsByClass.decrementAndGet(sizeClass(block));
+                    release(h); // the store's reference
+                });
             }
         }
     }
@@ -562,8 +625,8 @@ final class ItemStore {
     }
 
     /** {@return the slab class of the item's block, or {@link #LARGE_CLASS} above the slab's range} */
-    private static int sizeClass(Item item) {
-        long bytes = ItemLayout.blockBytes(item.keyLength, item.valueLength);
+    private static int sizeClass(MemorySegment block) {
+        long bytes = ItemLayout.blockBytes(ItemLayout.keyLength(block), ItemLayout.valueLength(block));
         return bytes <= SizeClasses.MAX_BLOCK_BYTES ? SizeClasses.classOf(bytes) : LARGE_CLASS;
     }
 }

@@ -170,7 +170,8 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
 
     private ByteBuf out(ChannelHandlerContext ctx) {
         if (out == null) {
-            out = ctx.alloc().ioBuffer(512);
+            // room for one copied value's reply from the start: growing it is a new block and a copy
+            out = ctx.alloc().ioBuffer(ItemStore.COPY_REPLY_BYTES);
         }
         return out;
     }
@@ -456,8 +457,10 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
             }
             int keyLength = loadKey(start, stop);
             int hash = ItemTable.hash(key, keyLength);
-            Item item = retrievingTouch ? store.getAndTouch(key, keyLength, hash, retrievingDeadline)
-                    : store.get(key, keyLength, hash);
+            ByteBuf reply = out(ctx);
+            reply.ensureWritable(ItemStore.COPY_REPLY_BYTES); // a short value is copied in under the stripe's lock: no growth there
+            Item item = retrievingTouch ? store.getAndTouch(key, keyLength, hash, retrievingDeadline, reply, retrievingWithCas)
+                    : store.get(key, keyLength, hash, reply, retrievingWithCas);
             if (item != null) {
                 writeValue(ctx, item, retrievingWithCas);
             }
@@ -465,21 +468,14 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** VALUE line into the reply buffer, then the value itself as a view of its block. */
+    /**
+     * A value longer than {@link ItemStore#COPY_LIMIT}: the VALUE line into the reply buffer, then
+     * the value itself as a view of its block, which the item's reference keeps until written.
+     */
     private void writeValue(ChannelHandlerContext ctx, Item item, boolean withCas) {
         ByteBuf header = out(ctx);
-        header.writeBytes(Replies.VALUE);
         MemorySegment block = item.raw();
-        header.writeBytes(block.asSlice(0, item.keyLength).asByteBuffer());
-        header.writeByte(' ');
-        Replies.writeUnsigned(header, Integer.toUnsignedLong(item.flags));
-        header.writeByte(' ');
-        Replies.writeUnsigned(header, item.valueLength);
-        if (withCas) {
-            header.writeByte(' ');
-            Replies.writeUnsigned(header, item.cas);
-        }
-        header.writeBytes(Replies.CRLF);
+        Replies.writeValueLine(header, block, item.keyLength, item.flags, item.valueLength, withCas, item.cas);
         stats.bytesWritten.add(header.readableBytes());
         ctx.write(header);
         out = null;

@@ -2,6 +2,8 @@ package dev.offheap.examples.memcached;
 
 import io.netty.buffer.ByteBuf;
 
+import java.lang.foreign.MemorySegment;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -40,6 +42,26 @@ final class Replies {
 
     static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Writes {@code VALUE <key> <flags> <bytes>[ <cas>]\r\n} for the item in {@code block}.
+     *
+     * @param cas the cas unique, written if {@code withCas}
+     */
+    static void writeValueLine(ByteBuf out, MemorySegment block, int keyLength, int flags, int valueLength,
+                               boolean withCas, long cas) {
+        out.writeBytes(VALUE);
+        out.writeBytes(block.asSlice(ItemLayout.KEY_OFFSET, keyLength).asByteBuffer());
+        out.writeByte(' ');
+        writeUnsigned(out, Integer.toUnsignedLong(flags));
+        out.writeByte(' ');
+        writeUnsigned(out, valueLength);
+        if (withCas) {
+            out.writeByte(' ');
+            writeUnsigned(out, cas);
+        }
+        out.writeBytes(CRLF);
     }
 
     /** Writes {@code value}, read as unsigned, in decimal, with no garbage. */
