@@ -1,19 +1,24 @@
 package dev.offheap.allocator.freelist;
 
-import java.lang.foreign.Arena;
+import dev.offheap.allocator.internal.MetadataMemory;
+import dev.offheap.allocator.region.Span;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
  * The out-of-band records of the blocks of one TLSF span: an open-addressing hash table (linear
- * probing, backward-shift deletion, no tombstones) off the Java heap, in memory its allocator
- * allocates for metadata only (an {@code Arena.ofShared()}), away from every user block: an overrun
- * of a block cannot reach it (each storage is an {@code Arena.ofAuto()} allocation: freed by the
- * garbage collector once no reader holds it, which is what makes the lock-free read safe against a
- * table that grows or shrinks under it). It holds one record per block start (live, free or retired) and one
- * per free block's last granule (the boundary tag that coalescing with a left neighbour needs), so
- * it grows with the number of blocks, never with the bytes of the span.
+ * probing, backward-shift deletion, no tombstones) off the Java heap, in memory its allocator maps
+ * for metadata only ({@link MetadataMemory}), away from every user block: an overrun of a block
+ * cannot reach it. Each storage is a span of its own, at least one OS page; a storage replaced by
+ * growth or by a reset is retired at once, its scope closed (a handshake with every thread, about
+ * 0.3 ms, under the allocator's lock: rare, since the smallest storage holds 160 records and a
+ * default 2 MiB span of the façade's blocks, 32 KiB and more, holds at most 64 live ones), so a lock-free reader still on it throws, which
+ * {@link #liveRecord} reports as a miss, instead of reading what the chunks hold when they are lent
+ * again. It holds one record per block start (live, free or retired) and one per free block's last
+ * granule (the boundary tag that coalescing with a left neighbour needs), so it grows with the
+ * number of blocks, never with the bytes of the span.
  *
  * <pre>
  *  entry (16 bytes, two longs)
@@ -39,8 +44,8 @@ import java.lang.invoke.VarHandle;
  * only if both word0 reads are the live word0 it wants. A live record's word1 never changes without
  * its word0 changing first. Misses during a concurrent move are possible: the caller then asks again
  * under the lock. A replaced storage (grown, or reset when its span went back to the region) is
- * never written again: readers still on it see a frozen, once-true state, and its memory is freed
- * only when the last of them lets go of it.
+ * never written again and its scope is closed: a reader still on it reads a frozen, once-true state
+ * or throws, never another table's records.
  */
 final class BlockTable {
     /** Bytes of one entry. */
@@ -55,35 +60,56 @@ final class BlockTable {
     static final int RETIRED = 1 << 29;
     /** Mask of a head's size field. */
     static final int SIZE_MASK = RETIRED - 1;
-    /** The smallest capacity, in entries. */
-    static final int MIN_CAPACITY = 16;
+    /** The smallest capacity, in entries: one 4 KiB page. */
+    static final int MIN_CAPACITY = 256;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
-    /** One storage generation: a segment and its mask, published together. */
-    private record Storage(MemorySegment entries, int mask, int shift) {
+    /** One storage generation: its span (null for the warm-up's), segment and mask, published together. */
+    private record Storage(Span span, MemorySegment entries, int mask, int shift) {
     }
 
+    private final MetadataMemory memory;
     private volatile Storage storage;
     /** Entries in use. Guarded by the allocator's lock. */
     private int count;
 
-    BlockTable() {
+    /** @param memory the allocator's metadata memory, which lends the storages; used under the allocator's lock */
+    BlockTable(MetadataMemory memory) {
+        this.memory = memory;
         this.storage = newStorage(MIN_CAPACITY);
     }
 
-    /** Touches the access paths once, so their setup happens at build, not on a first allocate. */
+    private BlockTable(Storage storage) {
+        this.memory = null;
+        this.storage = storage;
+    }
+
+    /**
+     * Touches the access paths once, so their setup happens at build, not on a first allocate: on a
+     * heap segment, which links the same var handle as the native storages.
+     */
     static void warmUp() {
-        BlockTable t = new BlockTable();
+        BlockTable t = new BlockTable(storage(null, MemorySegment.ofArray(new long[2 * MIN_CAPACITY]), MIN_CAPACITY));
         t.put(startKey(0), FREE | 1, 0);
         t.liveRecord(startKey(0), LIVE | 1);
         t.remove(startKey(0));
     }
 
-    private static Storage newStorage(int capacity) {
-        // Zeroed: all empty. Its own automatic arena: freed once neither the table nor a reader holds it.
-        MemorySegment entries = Arena.ofAuto().allocate((long) capacity * ENTRY_BYTES, ENTRY_BYTES);
-        return new Storage(entries, capacity - 1, 64 - Integer.numberOfTrailingZeros(capacity));
+    private Storage newStorage(int capacity) {
+        Span span = memory.lend((long) capacity * ENTRY_BYTES); // zeroed: all empty
+        return storage(span, span.segment(), (int) (span.byteSize() / ENTRY_BYTES));
+    }
+
+    private static Storage storage(Span span, MemorySegment entries, int capacity) {
+        return new Storage(span, entries, capacity - 1, 64 - Integer.numberOfTrailingZeros(capacity));
+    }
+
+    /** Publishes {@code s} in place of the storage in use, then retires the old one. */
+    private void replaceStorage(Storage s) {
+        Storage old = storage;
+        storage = s; // volatile: publishes the filled storage; the old one is never written again
+        memory.retire(old.span); // readers still on it throw from now on: a miss, asked again under the lock
     }
 
     /** {@return the key of the block starting at granule {@code g}} */
@@ -137,16 +163,20 @@ final class BlockTable {
         long want = word0(key, liveHead);
         MemorySegment e = s.entries;
         int i = home(s, key);
-        for (int probes = 0; probes <= s.mask; probes++, i = (i + 1) & s.mask) {
-            long offset = (long) i * ENTRY_BYTES;
-            long w0 = (long) LONG.getAcquire(e, offset);
-            if (w0 == 0) {
-                return -1;
+        try {
+            for (int probes = 0; probes <= s.mask; probes++, i = (i + 1) & s.mask) {
+                long offset = (long) i * ENTRY_BYTES;
+                long w0 = (long) LONG.getAcquire(e, offset);
+                if (w0 == 0) {
+                    return -1;
+                }
+                if (w0 == want) {
+                    long w1 = (long) LONG.getAcquire(e, offset + 8);
+                    return (long) LONG.getAcquire(e, offset) == want ? w1 : -1;
+                }
             }
-            if (w0 == want) {
-                long w1 = (long) LONG.getAcquire(e, offset + 8);
-                return (long) LONG.getAcquire(e, offset) == want ? w1 : -1;
-            }
+        } catch (IllegalStateException retired) {
+            // The storage was replaced and retired under this read, or the allocator closed.
         }
         return -1;
     }
@@ -251,7 +281,7 @@ final class BlockTable {
                 LONG.set(s.entries, (long) slot * ENTRY_BYTES, w0);
             }
         }
-        storage = s; // volatile: publishes the filled storage; the old one is never written again
+        replaceStorage(s);
     }
 
     /**
@@ -260,7 +290,7 @@ final class BlockTable {
      */
     void shrinkIfEmpty() {
         if (count == 0 && storage.mask + 1 > MIN_CAPACITY) {
-            storage = newStorage(MIN_CAPACITY); // volatile: publishes the empty storage
+            replaceStorage(newStorage(MIN_CAPACITY));
         }
     }
 
@@ -269,7 +299,7 @@ final class BlockTable {
         return count;
     }
 
-    /** {@return off-heap bytes of the storage in use (replaced ones wait for the garbage collector)} */
+    /** {@return off-heap bytes of the storage in use (replaced ones are retired at once)} */
     long offHeapBytes() {
         return storage.entries.byteSize();
     }

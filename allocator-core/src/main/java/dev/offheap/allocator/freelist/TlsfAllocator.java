@@ -13,6 +13,7 @@ import dev.offheap.allocator.internal.BlockChecks;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.internal.HandleCheck;
 import dev.offheap.allocator.internal.LeakReporter;
+import dev.offheap.allocator.internal.MetadataMemory;
 import dev.offheap.allocator.internal.SegmentAllocatorView;
 import dev.offheap.allocator.internal.Zeroing;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
@@ -20,7 +21,6 @@ import dev.offheap.allocator.metrics.MeteredAllocator;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.region.Span;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
@@ -50,8 +50,8 @@ import java.util.Objects;
  *
  * <h2>Metadata out of band, off the Java heap</h2>
  * Each span's block records (boundary tags, generations, free-list links) live in a hash table off
- * the Java heap ({@link BlockTable}, in automatic arenas) and its generation counters in an
- * {@code Arena.ofShared()}, memory the allocator allocates for metadata only, away from the region
+ * the Java heap ({@link BlockTable}) and its generation counters beside it, in a region of page-sized
+ * chunks that the allocator maps for metadata only ({@link MetadataMemory}), away from the region
  * that holds user blocks: the user's bytes hold nothing of the
  * allocator's, so an overrun corrupts the neighbour's data at worst, never the allocator's
  * structure. The table holds a record per block start and one per free block's last granule, so it
@@ -61,9 +61,13 @@ import java.util.Objects;
  * Off the heap, per span held: {@code 16 × capacity} bytes of block table, where {@code capacity}
  * is the power of two at or above {@code 8/5 × records} and {@code records = blocks + freeBlocks}
  * (each free block has a start and a tail record, each live one a start record), plus
- * {@code spanBytes / 1024} bytes of generation counters (one {@code int} per 4 KiB); a table grown
- * for a burst keeps its size until its span goes back to the region, and a replaced table's memory
- * is freed by the garbage collector once no lock-free reader holds it. With {@code B} the mean
+ * {@code spanBytes / 1024} bytes of generation counters (one {@code int} per 4 KiB); the smallest
+ * table is one page (160 records at its 5/8 load; a default 2 MiB span of the façade's blocks, 32 KiB
+ * and more, holds at most 64 live ones). A
+ * table grown for a burst keeps its size until its span goes back to the region; a replaced
+ * storage is retired at once (its scope closed: a handshake with every thread, about 0.3 ms, under
+ * the lock) and its pages decay back to the OS with the metadata region's idle chunks, or at
+ * {@link #trim()}. With {@code B} the mean
  * block size and {@code f} free blocks per live block that is at most
  * {@code 16 × 2 × (8/5) × (1 + 2f) / B + 1/1024} of the live bytes (the 2 for power-of-two
  * rounding): measured 0.73 % at 16 KiB blocks with a third of them freed, 0.18 % at 256 KiB, but
@@ -71,7 +75,8 @@ import java.util.Objects;
  * chunk, grown by doubling to the highest slot and chunk used (at most {@code 16 × (reservedBytes /
  * spanBytes) + 8 × (reservedBytes / chunkBytes)}, 768 KiB for a 64 GiB reservation wholly used in
  * 2 MiB spans; a few hundred bytes for an allocator that holds a span or two), plus about 400
- * bytes per span slot used (span, table, automatic arena and segment objects), whatever the blocks. {@link #metadataOffHeapBytes()} and
+ * bytes per span slot used (span, table, scope and segment objects), whatever the blocks, and
+ * the metadata region's per-chunk tables (about 14 bytes per page of metadata). {@link #metadataOffHeapBytes()} and
  * {@link #metadataHeapBytes()} report them.
  *
  * <h2>Handles</h2>
@@ -180,8 +185,11 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
     private final SegmentAllocatorView segmentView = new SegmentAllocatorView(this, 1L << GRANULE_SHIFT);
     private final HandleCheck handleCheck;
     private final LeakReporter leakReporter;
-    /** Memory for metadata only: the generation cells (read under the lock only), freed at close. */
-    private final Arena metadata;
+    /**
+     * Memory for metadata only, mapped apart from the region: the block tables' storages and the
+     * generation cells (read under the lock only); closed with the allocator.
+     */
+    private final MetadataMemory metadata;
 
     private final Object lock = new Object();
     /** Written under the lock, read without it by the lock-free paths. */
@@ -264,7 +272,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         this.byChunk = new TlsfSpan[Math.min(chunkCount, INITIAL_TABLE_LENGTH)];
         this.chunkGenerationBase = new int[byChunk.length];
         java.util.Arrays.fill(heads, TlsfSpan.NIL);
-        this.metadata = Arena.ofShared();
+        this.metadata = newMetadata(b.name, region);
         // Cold start: the metadata's access paths and the zeroing copy are set up here, not in a first allocate.
         BlockTable.warmUp();
         MemorySegment scratch = MemorySegment.ofArray(new byte[1024]);
@@ -275,6 +283,27 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             region.beforeUnmap(beforeUnmap);
         }
     }
+
+    /**
+     * {@return the metadata memory}: page-sized chunks, so a table storage takes whole pages; its
+     * address space is {@value #METADATA_RESERVE_FACTOR} times the region's, more than the tables of
+     * spans filling the region with 16-byte blocks take (about 5 bytes of table per byte of span).
+     */
+    private MetadataMemory newMetadata(String name, Region region) {
+        try {
+            long reserve = region.reservedBytes() > Long.MAX_VALUE / METADATA_RESERVE_FACTOR ? Long.MAX_VALUE
+                    : METADATA_RESERVE_FACTOR * region.reservedBytes();
+            return new MetadataMemory(name + ".metadata", reserve, region.pageSize(), METADATA_BUMP_BYTES, 0);
+        } catch (RuntimeException e) {
+            closeOwnRegion();
+            throw e;
+        }
+    }
+
+    /** Address space of the metadata memory, in multiples of the region's reservation. */
+    static final long METADATA_RESERVE_FACTOR = 8;
+    /** The metadata memory's bump span for generation cells: 2 KiB per 2 MiB span slot. */
+    static final long METADATA_BUMP_BYTES = 64 << 10;
 
     /** Closes checked mode's block scopes: the region's close runs it before the unmap. */
     private void closeBlockScopes() {
@@ -801,6 +830,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
                 }
             }
             region.trim();
+            metadata.trim(); // the chunks of block-table storages retired by a reset or a growth
             return given;
         }
     }
@@ -869,8 +899,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
 
     /**
      * {@return the bytes of metadata held off the Java heap}: the block tables in use and the
-     * generation cells of every span slot used so far (tables replaced by growth wait for the
-     * garbage collector and are not counted); 0 after close.
+     * generation cells of every span slot used so far (storages replaced by growth are retired at
+     * once; their chunks decay like any idle chunk); 0 after close.
      * See the footprint section of the class javadoc.
      */
     public long metadataOffHeapBytes() {
@@ -954,7 +984,7 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
             java.util.Arrays.fill(slots, null);
             java.util.Arrays.fill(byChunk, null);
             spanCount = 0;
-            metadata.close(); // the cells; block tables are freed by the collector once no reader holds them
+            metadata.close(); // cells and tables: a lock-free reader racing the close throws, and misses
         }
         if (beforeUnmap != null) {
             region.forget(beforeUnmap); // the block scopes are closed: a long-lived region need not keep this
@@ -1126,8 +1156,8 @@ public final class TlsfAllocator implements HandleAllocator, MeteredAllocator {
         int granules = (int) (spanBytes >>> GRANULE_SHIFT);
         int cellCount = TlsfSpan.cellCount(granules);
         if (tables[slot] == null) {
-            tables[slot] = new BlockTable();
-            cellSegments[slot] = metadata.allocate(4L * cellCount, 4);
+            tables[slot] = new BlockTable(metadata);
+            cellSegments[slot] = metadata.allocate(4L * cellCount);
         }
         MemorySegment cells = cellSegments[slot];
         int cellsPerChunk = cellCount / chunks;

@@ -9,7 +9,7 @@ import dev.offheap.allocator.jfr.RegionDecommitEvent;
 import dev.offheap.allocator.jfr.RegionMaintenanceFailureEvent;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 
 /**
@@ -42,9 +42,11 @@ final class ColdStart {
                 initialiseByName(c);
             }
         }
-        // A shared arena and a segment bound to it: the classes behind every span's scope. Left to
-        // the GC unclosed: it owns no memory, and a close would cost a handshake with every thread.
-        MemorySegment.NULL.reinterpret(0, Arena.ofShared(), null);
+        // A shared arena, a segment reinterpreted into it, an access and the close: the classes
+        // behind every span's scope and its invalidation. One handshake with every thread, once.
+        try (Arena warm = Arena.ofShared()) {
+            warm.allocate(Long.BYTES).reinterpret(Long.BYTES, warm, null).set(ValueLayout.JAVA_LONG, 0, 0L);
+        }
         done = true;
     }
 

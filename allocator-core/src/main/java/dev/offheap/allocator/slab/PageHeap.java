@@ -2,6 +2,7 @@ package dev.offheap.allocator.slab;
 
 import dev.offheap.allocator.Handles;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
+import dev.offheap.allocator.internal.MetadataMemory;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.region.Span;
 
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The slab's pages and segments: carves pages out of segments the region lends, gives empty pages'
  * units back (and a segment with no page left back to the region), purges empty units, and lends
- * each carving an off-heap {@link SlotTable} from its metadata region ({@link MetadataSpans}).
+ * each carving an off-heap {@link SlotTable} from its metadata region ({@link MetadataMemory}).
  *
  * <h2>Generations across carvings</h2>
  * A page id (segment index, first unit) keeps one {@link Page} object for the allocator's life.
@@ -44,7 +45,7 @@ final class PageHeap {
     private final Region region;
     private final BlockMode mode;
     /** Metadata only (slot tables): never the region's memory. Closed at the allocator's close. */
-    private final MetadataSpans metadata;
+    private final MetadataMemory metadata;
     @SuppressWarnings("unchecked")
     private final ArrayDeque<SlotTable>[] tables = new ArrayDeque[SizeClasses.COUNT];
     private final long[] capacityByClass = new long[SizeClasses.COUNT];
@@ -65,6 +66,8 @@ final class PageHeap {
      */
     private final java.util.BitSet notFull = new java.util.BitSet();
     /** {@link Segment#usedUnits} of a segment every unit of which a page holds. */
+    /** The metadata region's chunk and bump span: 1 MiB, about forty 16 B-class tables. */
+    static final long METADATA_CHUNK_BYTES = 1 << 20;
     private static final int ALL_UNITS = (int) ((1L << SegmentDescriptor.UNITS_PER_SEGMENT) - 1);
     private int segmentCount;
     private long metadataBytes;
@@ -77,7 +80,9 @@ final class PageHeap {
         this.name = name;
         this.region = region;
         this.mode = mode;
-        this.metadata = new MetadataSpans(name, region.reservedBytes() / 2); // tables take at most 6/16 of a page
+        // Tables take at most 6/16 of a page; the region commits one chunk ahead of the next table.
+        this.metadata = new MetadataMemory(name + ".metadata", Math.max(4 * METADATA_CHUNK_BYTES, region.reservedBytes() / 2),
+                METADATA_CHUNK_BYTES, METADATA_CHUNK_BYTES, METADATA_CHUNK_BYTES);
         for (int c = 0; c < SizeClasses.COUNT; c++) {
             tables[c] = new ArrayDeque<>();
         }

@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The off-heap metadata of one carving of a page: a state word per slot ({@link SlotState}), then
- * a free-list link per slot, in memory the allocator maps for metadata only (its metadata region, {@link MetadataSpans},
+ * a free-list link per slot, in memory the allocator maps for metadata only (its metadata region, {@link dev.offheap.allocator.internal.MetadataMemory},
  * never the region that holds user blocks), so an overrun of a user block cannot reach it.
  *
  * <pre>
