@@ -34,7 +34,7 @@ import java.util.Objects;
  * The allocator most services use: one reserved {@link Region} and one allocator per size range
  * over it, behind one {@link HandleAllocator}.
  * <ul>
- *   <li>up to 32 KiB: the {@link SlabAllocator} (size classes, per-thread pages, no lock on the
+ *   <li>up to 64 KiB: the {@link SlabAllocator} (size classes, per-thread pages, no lock on the
  *       common path);</li>
  *   <li>up to {@link TlsfAllocator#maxBlockBytes()} (1 MiB with the default 2 MiB spans): the
  *       {@link TlsfAllocator} (two-level segregated fit, O(1) allocate and free);</li>

@@ -62,8 +62,8 @@ import java.util.Objects;
  * is the power of two at or above {@code 8/5 × records} and {@code records = blocks + freeBlocks}
  * (each free block has a start and a tail record, each live one a start record), plus
  * {@code spanBytes / 1024} bytes of generation counters (one {@code int} per 4 KiB); the smallest
- * table is one page (160 records at its 5/8 load; a default 2 MiB span of the façade's blocks, 32 KiB
- * and more, holds at most 64 live ones). A
+ * table is one page (160 records at its 5/8 load; a default 2 MiB span of the façade's blocks, over 64
+ * KiB, holds at most 31 live ones). A
  * table grown for a burst keeps its size until its span goes back to the region; a replaced
  * storage is retired at once (its scope closed: a handshake with every thread, about 0.3 ms, under
  * the lock) and its pages decay back to the OS with the metadata region's idle chunks, or at

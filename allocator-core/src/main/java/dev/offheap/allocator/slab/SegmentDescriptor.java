@@ -63,7 +63,7 @@ public final class SegmentDescriptor {
     private SegmentDescriptor() {
     }
 
-    /** {@return the units of a page of class {@code sizeClass}: 1, 2 or 4} */
+    /** {@return the units of a page of class {@code sizeClass}: 1, 2, 4 or 8} */
     public static int unitsPerPage(int sizeClass) {
         int units = 1;
         while ((long) units * UNIT_BYTES / SizeClasses.blockBytes(sizeClass) < MIN_SLOTS_PER_PAGE) {

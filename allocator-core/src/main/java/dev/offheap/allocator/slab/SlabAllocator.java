@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A slab allocator: blocks of {@linkplain SizeClasses 40 fixed size classes} from 16 B to 32 KiB,
+ * A slab allocator: blocks of {@linkplain SizeClasses 80 fixed size classes} from 16 B to 64 KiB,
  * carved from pages of {@linkplain SegmentDescriptor 2 MiB segments} that a {@link Region} lends,
  * and named by zero-garbage {@code long} handles ({@link Handles}, kind {@link Handles#KIND_SLAB}).
  *
@@ -170,7 +170,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         return new Builder();
     }
 
-    /** {@return the largest request this allocator serves: 32 KiB, less the canary in checked mode} */
+    /** {@return the largest request this allocator serves: 64 KiB, less the canary in checked mode} */
     public long maxRequestBytes() {
         return maxRequest;
     }
@@ -182,7 +182,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      * zeroing is off. Takes no lock and no CAS unless this thread's page of the class is used up
      * (or the caller is a virtual thread: one CAS to borrow a cache).
      *
-     * @param byteSize the bytes wanted, in {@code [1, 32768]} ({@code [1, 32760]} in checked mode)
+     * @param byteSize the bytes wanted, in {@code [1, 65536]} ({@code [1, 65528]} in checked mode)
      * @return the block's handle
      * @throws IllegalArgumentException if {@code byteSize} is outside those bounds
      * @throws OutOfOffHeapMemoryException if the region cannot lend another segment

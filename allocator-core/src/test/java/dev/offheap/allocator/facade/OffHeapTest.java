@@ -36,8 +36,8 @@ class OffHeapTest {
     @Test
     void eachSizeGoesToItsRangeAndFreesRouteByKind() {
         try (OffHeap memory = small().build()) {
-            long[][] cases = {{1, Handles.KIND_SLAB}, {32 * KiB, Handles.KIND_SLAB},
-                    {32 * KiB + 1, Handles.KIND_FREE_LIST}, {MiB, Handles.KIND_FREE_LIST},
+            long[][] cases = {{1, Handles.KIND_SLAB}, {64 * KiB, Handles.KIND_SLAB},
+                    {64 * KiB + 1, Handles.KIND_FREE_LIST}, {MiB, Handles.KIND_FREE_LIST},
                     {MiB + 1, Handles.KIND_LARGE}, {5 * MiB, Handles.KIND_LARGE}};
             List<Long> handles = new ArrayList<>();
             for (long[] c : cases) {

@@ -25,15 +25,15 @@ class SizeClassesTest {
             }
         }
         assertEquals(16, SizeClasses.blockBytes(0));
-        assertEquals(32768, SizeClasses.blockBytes(SizeClasses.COUNT - 1));
+        assertEquals(65536, SizeClasses.blockBytes(SizeClasses.COUNT - 1));
         assertEquals(576, SizeClasses.blockBytes(SizeClasses.classOf(524)), "a memcached item of 524 B");
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {0, -1, 32769, Long.MAX_VALUE, Long.MIN_VALUE})
+    @ValueSource(longs = {0, -1, 65537, Long.MAX_VALUE, Long.MIN_VALUE})
     void aSizeOutsideTheBoundsIsRefusedWithTheBoundsInTheMessage(long size) {
         var e = assertThrows(IllegalArgumentException.class, () -> SizeClasses.classOf(size));
-        assertEquals("slab block size must be in [1, 32768]: byteSize=" + size, e.getMessage());
+        assertEquals("slab block size must be in [1, 65536]: byteSize=" + size, e.getMessage());
     }
 
     @Test

@@ -40,7 +40,7 @@ class SlabAllocatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {1, 15, 16, 17, 64, 128, 129, 1000, 1024, 4097, 32767, 32768})
+    @ValueSource(longs = {1, 15, 16, 17, 64, 128, 129, 1000, 1024, 4097, 32767, 32768, 32769, 65535, 65536})
     void aBlockHoldsTheRequestIsAlignedAndZeroed(long size) {
         long h = slab.allocate(size);
         assertEquals(Handles.KIND_SLAB, Handles.kind(h));
@@ -76,10 +76,10 @@ class SlabAllocatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {0, -5, 32769, 1L << 40})
+    @ValueSource(longs = {0, -5, 65537, 1L << 40})
     void aSizeOutsideTheBoundsIsRefused(long size) {
         var e = assertThrows(IllegalArgumentException.class, () -> slab.allocate(size));
-        assertEquals("slab block size must be in [1, 32768]: byteSize=" + size + ", allocator=test-slab", e.getMessage());
+        assertEquals("slab block size must be in [1, 65536]: byteSize=" + size + ", allocator=test-slab", e.getMessage());
         assertUsable();
     }
 

@@ -83,6 +83,6 @@ class SlabCheckedModeTest {
         assertEquals(SlabAllocator.MAX_CHECKED_REQUEST, slab.byteSize(h));
         slab.free(h);
         var e = assertThrows(IllegalArgumentException.class, () -> slab.allocate(SlabAllocator.MAX_CHECKED_REQUEST + 1));
-        assertEquals("slab block size must be in [1, 32760]: byteSize=32761, allocator=checked", e.getMessage());
+        assertEquals("slab block size must be in [1, 65528]: byteSize=65529, allocator=checked", e.getMessage());
     }
 }
