@@ -138,8 +138,16 @@ final class Page {
         localHead = slot;
     }
 
-    /** Slots {@link #extend} links onto the allocation list at a time: one 4 KiB page of 16 B blocks. */
-    static final int EXTEND_SLOTS = 256;
+    /**
+     * Bytes of blocks {@link #extend} links onto the allocation list at a time: one OS page, as
+     * mimalloc extends a page's free list. A thread that frees what it allocates cycles through
+     * the slots linked so far (the owner-free list becomes the allocation list before anything
+     * more is linked), so this bounds the memory that cycle keeps touching per size class.
+     */
+    static final int EXTEND_BYTES = 4096;
+    /** The fewest and most slots one {@link #extend} links. */
+    static final int MIN_EXTEND_SLOTS = 4;
+    static final int MAX_EXTEND_SLOTS = 256;
 
     /**
      * Makes the allocation list non-empty if the page has a free slot: the owner-free list first
@@ -158,7 +166,8 @@ final class Page {
         if (start >= capacity) {
             return false;
         }
-        int end = Math.min(capacity, start + EXTEND_SLOTS);
+        int slots = Math.max(MIN_EXTEND_SLOTS, Math.min(MAX_EXTEND_SLOTS, EXTEND_BYTES / blockBytes));
+        int end = Math.min(capacity, start + slots);
         for (int slot = start; slot < end - 1; slot++) {
             spLink(slot, slot + 1); // address order
         }

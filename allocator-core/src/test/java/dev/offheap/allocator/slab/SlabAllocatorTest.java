@@ -75,6 +75,26 @@ class SlabAllocatorTest {
         }
     }
 
+    /**
+     * A thread that frees what it allocates reuses the slots of one OS page's worth of blocks (at
+     * least four), not the whole page: the owner-free list becomes the allocation list before more
+     * slots are linked. With 256 slots linked at a time, a 1 KiB class cycled through all 64 slots
+     * of its 64 KiB page and a 64 B class through 256: 16 KiB of cache lines per class.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {16, 64, 1000, 8192, 65536})
+    void allocateAndFreeInALoopCyclesThroughOnePageWorthOfSlots(long size) {
+        java.util.Set<Integer> slots = new java.util.HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            long h = slab.allocate(size);
+            slots.add(SegmentDescriptor.slot(Handles.location(h)));
+            slab.free(h);
+        }
+        int blockBytes = SizeClasses.blockBytes(SizeClasses.classOf(size));
+        int bound = Math.max(Page.MIN_EXTEND_SLOTS, Math.min(Page.MAX_EXTEND_SLOTS, Page.EXTEND_BYTES / blockBytes));
+        assertEquals(bound, slots.size(), "distinct slots for " + blockBytes + " B blocks");
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {0, -5, 65537, 1L << 40})
     void aSizeOutsideTheBoundsIsRefused(long size) {
