@@ -2,7 +2,7 @@ package dev.offheap.bench;
 
 import dev.offheap.allocator.bump.BumpArena;
 import dev.offheap.allocator.slab.SlabAllocator;
-import dev.offheap.allocator.internal.StripedCounter;
+import dev.offheap.allocator.metrics.StripedCounter;
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

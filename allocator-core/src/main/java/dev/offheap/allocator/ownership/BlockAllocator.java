@@ -6,7 +6,7 @@ import dev.offheap.allocator.LeakReport;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.internal.Checks;
 import dev.offheap.allocator.internal.LeakReporter;
-import dev.offheap.allocator.internal.StripedCounter;
+import dev.offheap.allocator.metrics.StripedCounter;
 
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.offheap.stress.slab;
 
-import dev.offheap.allocator.internal.StripedCounter;
+import dev.offheap.allocator.metrics.StripedCounter;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;

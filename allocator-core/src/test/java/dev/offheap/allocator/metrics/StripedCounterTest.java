@@ -1,4 +1,4 @@
-package dev.offheap.allocator.internal;
+package dev.offheap.allocator.metrics;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,6 @@
-package dev.offheap.allocator.internal;
+package dev.offheap.allocator.metrics;
+
+import dev.offheap.allocator.internal.Checks;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
