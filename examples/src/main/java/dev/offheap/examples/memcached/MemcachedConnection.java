@@ -101,7 +101,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        stats.currConnections.decrement();
+        stats.currConnections.add(-1);
         dropPending(); // a client gone mid-value: its block goes back
         if (out != null) {
             out.release();

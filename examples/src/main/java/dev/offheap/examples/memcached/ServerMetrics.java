@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
-import java.util.concurrent.atomic.LongAdder;
+import dev.offheap.allocator.metrics.StripedCounter;
 
 /**
  * The server's own meters ({@code memcached.*}), read from the same counters {@code stats} reports.
@@ -32,16 +32,16 @@ final class ServerMetrics implements MeterBinder {
         counter(registry, "memcached.reclaimed", s.reclaimed);
         counter(registry, "memcached.out.of.memory", s.outOfMemory);
         counter(registry, "memcached.protocol.errors", s.protocolErrors);
-        FunctionCounter.builder("memcached.network", s.bytesRead, LongAdder::sum).baseUnit("bytes").tag("direction", "read").register(registry);
-        FunctionCounter.builder("memcached.network", s.bytesWritten, LongAdder::sum).baseUnit("bytes").tag("direction", "written").register(registry);
+        FunctionCounter.builder("memcached.network", s.bytesRead, StripedCounter::sum).baseUnit("bytes").tag("direction", "read").register(registry);
+        FunctionCounter.builder("memcached.network", s.bytesWritten, StripedCounter::sum).baseUnit("bytes").tag("direction", "written").register(registry);
         Gauge.builder("memcached.items", store, ItemStore::currItems).description("items linked").register(registry);
-        Gauge.builder("memcached.connections", s.currConnections, LongAdder::sum).description("open connections").register(registry);
+        Gauge.builder("memcached.connections", s.currConnections, StripedCounter::sum).description("open connections").register(registry);
         Gauge.builder("memcached.held", store, ItemStore::heldBytes).baseUnit("bytes")
                 .description("bytes of item blocks allocated and not yet freed").register(registry);
         Gauge.builder("memcached.limit", store, ItemStore::limitBytes).baseUnit("bytes").register(registry);
     }
 
-    private static void counter(MeterRegistry registry, String name, LongAdder adder, String... tags) {
-        FunctionCounter.builder(name, adder, LongAdder::sum).tags(tags).register(registry);
+    private static void counter(MeterRegistry registry, String name, StripedCounter adder, String... tags) {
+        FunctionCounter.builder(name, adder, StripedCounter::sum).tags(tags).register(registry);
     }
 }
