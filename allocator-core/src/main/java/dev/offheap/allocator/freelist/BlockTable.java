@@ -14,9 +14,9 @@ import java.lang.invoke.VarHandle;
  * cannot reach it. Each storage is a span of its own, at least one OS page; a storage replaced by
  * growth or by a reset is retired at once, its scope closed (a handshake with every thread, about
  * 0.3 ms, under the allocator's lock: rare, since the smallest storage holds 160 records and a
- * default 2 MiB span of the façade's blocks, over 64 KiB, holds at most 31 live ones), so a lock-free reader still on it throws, which
- * {@link #liveRecord} reports as a miss, instead of reading what the chunks hold when they are lent
- * again. It holds one record per block start (live, free or retired) and one per free block's last
+ * default 2 MiB span of the façade's blocks, over 64 KiB, holds at most 31 live ones), so a
+ * lock-free reader still on it throws, which {@link #liveRecord} reports as a miss, instead of
+ * reading what the chunks hold when they are lent again. It holds one record per block start (live, free or retired) and one per free block's last
  * granule (the boundary tag that coalescing with a left neighbour needs), so it grows with the
  * number of blocks, never with the bytes of the span.
  *

@@ -62,12 +62,11 @@ import java.util.Objects;
  * is the power of two at or above {@code 8/5 × records} and {@code records = blocks + freeBlocks}
  * (each free block has a start and a tail record, each live one a start record), plus
  * {@code spanBytes / 1024} bytes of generation counters (one {@code int} per 4 KiB); the smallest
- * table is one page (160 records at its 5/8 load; a default 2 MiB span of the façade's blocks, over 64
- * KiB, holds at most 31 live ones). A
- * table grown for a burst keeps its size until its span goes back to the region; a replaced
- * storage is retired at once (its scope closed: a handshake with every thread, about 0.3 ms, under
- * the lock) and its pages decay back to the OS with the metadata region's idle chunks, or at
- * {@link #trim()}. With {@code B} the mean
+ * table is one page (160 records at its 5/8 load; a default 2 MiB span of the façade's blocks,
+ * over 64 KiB, holds at most 31 live ones). A table grown for a burst keeps its size until its
+ * span goes back to the region; a replaced storage is retired at once (its scope closed: a
+ * handshake with every thread, about 0.3 ms, under the lock) and its pages decay back to the OS
+ * with the metadata region's idle chunks, or at {@link #trim()}. With {@code B} the mean
  * block size and {@code f} free blocks per live block that is at most
  * {@code 16 × 2 × (8/5) × (1 + 2f) / B + 1/1024} of the live bytes (the 2 for power-of-two
  * rounding): measured 0.73 % at 16 KiB blocks with a third of them freed, 0.18 % at 256 KiB, but
