@@ -78,11 +78,6 @@ public final class MetadataMemory implements AutoCloseable {
         lentBytes -= span.byteSize();
     }
 
-    /** {@return the chunk, the unit of {@link #lend}} */
-    public long chunkBytes() {
-        return region.chunkBytes();
-    }
-
     /** {@return bytes of spans lent and not retired} */
     public long lentBytes() {
         return lentBytes;
