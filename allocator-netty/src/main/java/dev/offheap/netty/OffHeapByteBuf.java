@@ -16,6 +16,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ScatteringByteChannel;
+import java.util.Objects;
 
 /**
  * A direct {@link ByteBuf} whose memory is one {@link MemoryBlock} of an {@code OffHeap}: the block
@@ -85,11 +86,40 @@ final class OffHeapByteBuf extends AbstractReferenceCountedByteBuf {
     private ByteBuffer nioView() {
         ByteBuffer view = nioView;
         if (view == null) {
-            // A ByteBuffer holds at most Integer.MAX_VALUE bytes; capacity never exceeds that.
-            view = memory.asSlice(0, Math.min(memory.byteSize(), Integer.MAX_VALUE)).asByteBuffer();
+            view = newView();
             nioView = view;
         }
         return view;
+    }
+
+    /** {@return a new view of the whole block} No slice first when the block fits one buffer (it always does: sizes are ints). */
+    private ByteBuffer newView() {
+        // A ByteBuffer holds at most Integer.MAX_VALUE bytes; capacity never exceeds that.
+        return (memory.byteSize() <= Integer.MAX_VALUE ? memory : memory.asSlice(0, Integer.MAX_VALUE)).asByteBuffer();
+    }
+
+    /**
+     * Copies {@code src[offset, offset + length)} to the writer index and moves it on, growing the
+     * buffer as {@code writeBytes} does; no view is made. For {@link ByteBufSegments}.
+     */
+    void writeSegment(MemorySegment src, long offset, int length) {
+        Objects.checkFromIndexSize(offset, length, src.byteSize());
+        ensureWritable(length);
+        int at = writerIndex();
+        MemorySegment.copy(src, offset, memory, at, length);
+        writerIndex(at + length);
+    }
+
+    /**
+     * Copies {@code length} bytes from the reader index to {@code dst[offset, offset + length)} and
+     * moves the reader index on; no view is made. For {@link ByteBufSegments}.
+     */
+    void readSegment(MemorySegment dst, long offset, int length) {
+        Objects.checkFromIndexSize(offset, length, dst.byteSize());
+        checkReadableBytes(length);
+        int at = readerIndex();
+        MemorySegment.copy(memory, at, dst, offset, length);
+        readerIndex(at + length);
     }
 
     /** {@return a fresh view of {@code [index, index + length)}, positioned at 0} Indexes checked by the caller. */
@@ -453,7 +483,7 @@ final class OffHeapByteBuf extends AbstractReferenceCountedByteBuf {
         checkIndex(index, length);
         ByteBuffer internal = internalNio;
         if (internal == null) {
-            internal = nioView().duplicate();
+            internal = newView(); // a view of its own, not a duplicate of nioView: one buffer made, not three
             internalNio = internal;
         }
         return internal.clear().position(index).limit(index + length);
