@@ -4,6 +4,7 @@ import dev.offheap.allocator.Handles;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
 import dev.offheap.allocator.facade.OffHeap;
 import dev.offheap.allocator.slab.SizeClasses;
+import dev.offheap.netty.ByteBufSegments;
 import io.netty.buffer.ByteBuf;
 
 import java.lang.foreign.MemorySegment;
@@ -206,8 +207,7 @@ final class ItemStore {
             }
             Replies.writeValueLine(reply, block, keyLength, ItemLayout.flags(block), valueLength, withCas,
                     ItemLayout.cas(block));
-            reply.writeBytes(block.asSlice(ItemLayout.valueOffset(keyLength), valueLength + ItemLayout.TRAILER_BYTES)
-                    .asByteBuffer());
+            ByteBufSegments.writeBytes(reply, block, ItemLayout.valueOffset(keyLength), valueLength + ItemLayout.TRAILER_BYTES);
             return null;
         }
     }

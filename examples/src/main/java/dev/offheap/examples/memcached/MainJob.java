@@ -1,6 +1,7 @@
 package dev.offheap.examples.memcached;
 
 import dev.offheap.allocator.metrics.AllocatorSnapshot;
+import io.netty.buffer.PooledByteBufAllocator;
 import net.rubyeye.xmemcached.MemcachedClient;
 import net.rubyeye.xmemcached.XMemcachedClientBuilder;
 import net.rubyeye.xmemcached.transcoders.SerializingTranscoder;
@@ -12,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -30,7 +32,9 @@ import java.util.concurrent.CountDownLatch;
  * <p>Options: {@code --serve PORT} serves on that port until SIGTERM (then drains, closes the
  * allocator and reports leaks; exit status 1 if anything leaked); {@code --memory-mb N} (default 64);
  * {@code --threads N} (server worker threads, default 2); {@code --metrics-port P} (default: any
- * free port); {@code --seconds N} and {@code --clients N} (the load, default 5 and 4).
+ * free port); {@code --seconds N} and {@code --clients N} (the load, default 5 and 4);
+ * {@code --netty-pooled} takes the network buffers from Netty's {@code PooledByteBufAllocator}
+ * instead of the library's adapter (the items stay in the library), to compare the two.
  */
 public final class MainJob {
     private MainJob() {
@@ -49,9 +53,10 @@ public final class MainJob {
                 case "--metrics-port" -> config = config.withMetricsPort(Integer.parseInt(args[++i]));
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--clients" -> clients = Integer.parseInt(args[++i]);
+                case "--netty-pooled" -> config = config.withNetworkAllocator(PooledByteBufAllocator.DEFAULT);
                 default -> {
                     System.err.println("unknown option: " + args[i] + " (options: --serve PORT, --memory-mb N, "
-                            + "--threads N, --metrics-port P, --seconds N, --clients N)");
+                            + "--threads N, --metrics-port P, --seconds N, --clients N, --netty-pooled)");
                     System.exit(2);
                 }
             }

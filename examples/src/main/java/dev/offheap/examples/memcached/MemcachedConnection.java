@@ -1,5 +1,6 @@
 package dev.offheap.examples.memcached;
 
+import dev.offheap.netty.ByteBufSegments;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -162,7 +163,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
     private void flushReplies(ChannelHandlerContext ctx) {
         if (out != null) {
             stats.bytesWritten.add(out.readableBytes());
-            ctx.write(out);
+            ctx.write(out, ctx.voidPromise()); // nothing listens: a failed write reaches exceptionCaught, which closes
             out = null;
         }
         ctx.flush();
@@ -295,7 +296,7 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
 
     private void readValue(ChannelHandlerContext ctx, ByteBuf in) {
         int n = (int) Math.min(pendingEnd - pendingOffset, in.readableBytes());
-        in.readBytes(pending.raw().asSlice(pendingOffset, n).asByteBuffer()); // network buffer -> off-heap, no heap copy
+        ByteBufSegments.readBytes(in, pending.raw(), pendingOffset, n); // network buffer -> off-heap, no heap copy, no view
         pendingOffset += n;
         if (pendingOffset < pendingEnd) {
             return;

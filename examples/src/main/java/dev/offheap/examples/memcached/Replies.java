@@ -1,5 +1,6 @@
 package dev.offheap.examples.memcached;
 
+import dev.offheap.netty.ByteBufSegments;
 import io.netty.buffer.ByteBuf;
 
 import java.lang.foreign.MemorySegment;
@@ -52,7 +53,7 @@ final class Replies {
     static void writeValueLine(ByteBuf out, MemorySegment block, int keyLength, int flags, int valueLength,
                                boolean withCas, long cas) {
         out.writeBytes(VALUE);
-        out.writeBytes(block.asSlice(ItemLayout.KEY_OFFSET, keyLength).asByteBuffer());
+        ByteBufSegments.writeBytes(out, block, ItemLayout.KEY_OFFSET, keyLength);
         out.writeByte(' ');
         writeUnsigned(out, Integer.toUnsignedLong(flags));
         out.writeByte(' ');
