@@ -689,6 +689,21 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
         }
 
         /**
+         * @param bytes how many bytes beyond what is in use a background thread keeps committed and
+         *        pre-faulted, so growth finds them ready instead of committing on the allocating
+         *        thread (default 16 MiB, eight 2 MiB chunks); rounded up to whole chunks; 0 turns it
+         *        off. They are resident memory: a service that must fit a tight memory budget while
+         *        it grows can trade some of them for commits on its own threads (counted by
+         *        {@code offheap.commit.on.caller}). Idle ready chunks go back after the decay delay.
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder commitAhead(long bytes) {
+            region.commitAhead(bytes);
+            return this;
+        }
+
+        /**
          * @param enabled whether committed chunks are advised {@code MADV_HUGEPAGE}
          * @return this builder
          */
