@@ -162,17 +162,19 @@ final class MemcachedConnection extends ChannelInboundHandlerAdapter {
 
     private void flushReplies(ChannelHandlerContext ctx) {
         if (out != null) {
-            stats.bytesWritten.add(out.readableBytes());
-            ctx.write(out, ctx.voidPromise()); // nothing listens: a failed write reaches exceptionCaught, which closes
+            ByteBuf reply = out;
             out = null;
+            stats.bytesWritten.add(reply.readableBytes());
+            SpareReplyBuffer.writeAndFlush(ctx, reply);
+        } else {
+            ctx.flush();
         }
-        ctx.flush();
     }
 
     private ByteBuf out(ChannelHandlerContext ctx) {
         if (out == null) {
             // room for one copied value's reply from the start: growing it is a new block and a copy
-            out = ctx.alloc().ioBuffer(ItemStore.COPY_REPLY_BYTES);
+            out = SpareReplyBuffer.take(ctx, ItemStore.COPY_REPLY_BYTES);
         }
         return out;
     }
