@@ -92,9 +92,12 @@ final class OffHeapByteBuf extends AbstractReferenceCountedByteBuf {
         return view;
     }
 
-    /** {@return a new view of the whole block} No slice first when the block fits one buffer (it always does: sizes are ints). */
+    /**
+     * {@return a new view of the whole block} No slice first when the block fits one buffer, as it
+     * does unless its usable bytes round up past {@code Integer.MAX_VALUE} (a {@code ByteBuffer}'s
+     * most; the capacity never exceeds it).
+     */
     private ByteBuffer newView() {
-        // A ByteBuffer holds at most Integer.MAX_VALUE bytes; capacity never exceeds that.
         return (memory.byteSize() <= Integer.MAX_VALUE ? memory : memory.asSlice(0, Integer.MAX_VALUE)).asByteBuffer();
     }
 
