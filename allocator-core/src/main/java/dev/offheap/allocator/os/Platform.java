@@ -17,9 +17,10 @@ import java.util.Locale;
  * @param madvHugePage {@code MADV_HUGEPAGE} (Linux {@code 14}); {@code -1} where there is none
  * @param madvPopulateWrite {@code MADV_POPULATE_WRITE} (Linux 5.14+, {@code 23}); {@code -1} where there is none
  * @param scPageSize {@code _SC_PAGESIZE} for {@code sysconf} (Linux {@code 30}, macOS {@code 29})
+ * @param schedIdle {@code SCHED_IDLE} for {@code sched_setscheduler} (Linux {@code 5}); {@code -1} where there is none
  */
 public record Platform(String name, int mapAnonymous, int mapNoReserve, int madvDontNeed, int madvHugePage,
-                       int madvPopulateWrite, int scPageSize) {
+                       int madvPopulateWrite, int scPageSize, int schedIdle) {
 
     /** {@code PROT_NONE}: the same everywhere. */
     public static final int PROT_NONE = 0;
@@ -30,8 +31,8 @@ public record Platform(String name, int mapAnonymous, int mapNoReserve, int madv
     /** {@code MAP_PRIVATE}: the same everywhere. */
     public static final int MAP_PRIVATE = 2;
 
-    private static final Platform LINUX = new Platform("linux", 0x20, 0x4000, 4, 14, 23, 30);
-    private static final Platform MACOS = new Platform("macos", 0x1000, 0x40, 5, -1, -1, 29);
+    private static final Platform LINUX = new Platform("linux", 0x20, 0x4000, 4, 14, 23, 30, 5);
+    private static final Platform MACOS = new Platform("macos", 0x1000, 0x40, 5, -1, -1, 29, -1);
 
     /**
      * {@return the platform of this JVM}

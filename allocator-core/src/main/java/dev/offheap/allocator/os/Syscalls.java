@@ -124,6 +124,35 @@ public final class Syscalls {
                 () -> "sysconf(_SC_PAGESIZE)");
     }
 
+    /**
+     * Puts the calling thread under {@code SCHED_IDLE}: it runs when no other thread of the machine
+     * wants its CPU, and a thread that wakes up preempts it at once. For the library's own
+     * background threads (commit ahead, decay), so their work never takes a core from the
+     * application's threads. Lowering a thread's policy needs no privilege.
+     *
+     * @throws UnsupportedOperationException where the system has no such policy (macOS)
+     * @throws NativeCallException if the kernel refuses (a seccomp filter, say)
+     */
+    public static void scheduleCurrentThreadIdle() {
+        int policy = PLATFORM.schedIdle();
+        if (policy < 0) {
+            throw new UnsupportedOperationException("no SCHED_IDLE on " + PLATFORM.name());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment param = arena.allocate(JAVA_INT); // struct sched_param { int sched_priority = 0; }
+            // pid 0: on Linux the calling thread, not the whole process.
+            invoke(capture -> (int) Linux.SCHED_SETSCHEDULER.invokeExact(capture, 0, policy, param),
+                    Syscalls::nonZero,
+                    () -> "sched_setscheduler(pid=0, policy=SCHED_IDLE, param={0})");
+        }
+    }
+
+    /** Downcalls only Linux has, linked at their first use so the class loads everywhere. */
+    private static final class Linux {
+        static final MethodHandle SCHED_SETSCHEDULER = downcall("sched_setscheduler",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
     /** One downcall whose {@code errno} lands in {@code capture}; its result widened to a long. */
     @FunctionalInterface
     private interface Downcall {

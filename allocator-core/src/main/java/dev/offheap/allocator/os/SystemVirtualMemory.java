@@ -10,15 +10,18 @@ import java.lang.foreign.ValueLayout;
  * {@link VirtualMemory} through {@link Syscalls}.
  *
  * <p>Thread-safety: thread-safe; the only state is whether the kernel knows
- * {@code MADV_POPULATE_WRITE}, learnt once and published through a volatile field (a stale read
- * only costs one more refused {@code madvise}).
+ * {@code MADV_POPULATE_WRITE}, learnt once by a probe on a page of its own and published through a
+ * volatile field (two threads may both probe; they learn the same).
  */
 final class SystemVirtualMemory implements VirtualMemory {
     static final SystemVirtualMemory INSTANCE = new SystemVirtualMemory();
 
     private final Platform platform = Syscalls.platform();
     private final long pageSize = Syscalls.pageSize();
-    private volatile boolean populateWriteSupported = platform.madvPopulateWrite() >= 0;
+    private static final int UNKNOWN = 0;
+    private static final int SUPPORTED = 1;
+    private static final int UNSUPPORTED = 2;
+    private volatile int populateWrite = platform.madvPopulateWrite() >= 0 ? UNKNOWN : UNSUPPORTED;
 
     private SystemVirtualMemory() {
     }
@@ -45,18 +48,44 @@ final class SystemVirtualMemory implements VirtualMemory {
     }
 
     @Override
-    public void populate(long address, long byteSize) {
-        if (populateWriteSupported) {
+    public boolean populateInPlace(long address, long byteSize) {
+        if (!populateWriteSupported()) {
+            return false;
+        }
+        Syscalls.madvise(address, byteSize, platform.madvPopulateWrite());
+        return true;
+    }
+
+    /**
+     * Learns whether the kernel knows {@code MADV_POPULATE_WRITE} on a page mapped for the probe
+     * alone: its {@code EINVAL} means "unknown advice" only there, since the same errno also comes
+     * from a range another thread just made {@code PROT_NONE}.
+     */
+    private boolean populateWriteSupported() {
+        int known = populateWrite;
+        if (known == UNKNOWN) {
+            long page = Syscalls.mmap(0L, pageSize, Platform.PROT_READ | Platform.PROT_WRITE,
+                    Platform.MAP_PRIVATE | platform.mapAnonymous());
             try {
-                Syscalls.madvise(address, byteSize, platform.madvPopulateWrite());
-                return;
+                Syscalls.madvise(page, pageSize, platform.madvPopulateWrite());
+                known = SUPPORTED;
             } catch (NativeCallException e) {
-                // EINVAL: a kernel older than 5.14 does not know the advice; touch pages instead.
                 if (!Syscalls.is(e, Errno.EINVAL)) {
-                    throw e;
+                    throw e; // not an answer: probe again next time
                 }
-                populateWriteSupported = false;
+                known = UNSUPPORTED; // a kernel older than 5.14
+            } finally {
+                Syscalls.munmap(page, pageSize);
             }
+            populateWrite = known;
+        }
+        return known == SUPPORTED;
+    }
+
+    @Override
+    public void populate(long address, long byteSize) {
+        if (populateInPlace(address, byteSize)) {
+            return;
         }
         // One write per page faults it in. Writing zero keeps the content a fresh page has. The
         // segment is bound to a confined scope that closes before this call returns (a confined
@@ -71,8 +100,20 @@ final class SystemVirtualMemory implements VirtualMemory {
 
     @Override
     public void decommit(long address, long byteSize) {
-        Syscalls.madvise(address, byteSize, platform.madvDontNeed());
+        // Protection first: a pre-fault in place racing this call (another thread's, see
+        // populateInPlace) cannot fault a page in once the range is PROT_NONE, and the pages it
+        // faulted in before go with the MADV_DONTNEED. So nothing stays resident after a decommit.
         Syscalls.mprotect(address, byteSize, Platform.PROT_NONE);
+        try {
+            Syscalls.madvise(address, byteSize, platform.madvDontNeed());
+        } catch (NativeCallException e) {
+            try {
+                Syscalls.mprotect(address, byteSize, Platform.PROT_READ | Platform.PROT_WRITE); // as it was
+            } catch (NativeCallException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -41,8 +41,22 @@ public interface VirtualMemory {
     void populate(long address, long byteSize);
 
     /**
-     * Gives committed pages back to the kernel ({@code madvise(MADV_DONTNEED)}) and makes them
-     * inaccessible again ({@code mprotect(PROT_NONE)}).
+     * Faults committed pages in without writing to them ({@code madvise(MADV_POPULATE_WRITE)}), so
+     * it may run while another thread uses the pages: a page already present is left as it is, a
+     * missing one comes in as the zero page a first touch would get. Unlike {@link #populate} it
+     * never falls back to writing. It may also race a {@link #decommit} of the range by another
+     * thread: it then fails ({@code EINVAL} on Linux) and faults nothing in after the decommit.
+     *
+     * @return {@code false}, having done nothing, where the kernel has no such call (before Linux 5.14)
+     */
+    default boolean populateInPlace(long address, long byteSize) {
+        return false;
+    }
+
+    /**
+     * Makes committed pages inaccessible again ({@code mprotect(PROT_NONE)}) and gives them back to
+     * the kernel ({@code madvise(MADV_DONTNEED)}), in that order, so that a {@link #populateInPlace}
+     * racing it leaves no page resident.
      */
     void decommit(long address, long byteSize);
 

@@ -35,7 +35,7 @@ final class ColdStart {
         for (Class<?> c : new Class<?>[] {OffHeapEvents.class, LargeAllocationEvent.class, RegionCommitEvent.class,
                 RegionDecommitEvent.class, AllocationFailureEvent.class, RegionMaintenanceFailureEvent.class,
                 OutOfOffHeapMemoryException.class, Span.class, SpanScope.class, RegionDecayDaemon.class,
-                RegionCommitter.class}) {
+                RegionCommitter.class, BackgroundPriority.class}) {
             try {
                 lookup.ensureInitialized(c);
             } catch (IllegalAccessException e) {

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongSupplier;
 
 /**
@@ -42,9 +43,11 @@ import java.util.function.LongSupplier;
  *
  * <h2>Commit ahead</h2>
  * With {@link Builder#commitAhead(long)} set, a shared daemon thread ({@code offheap-region-commit})
- * keeps that many bytes of chunks committed and pre-faulted beyond what is lent, so an acquire
- * finds them IDLE and costs no syscall and no page fault: the first at {@link Builder#build()}, the
- * next ones each time an acquire leaves fewer ready. An acquire commits on its own thread only when
+ * keeps that many bytes of chunks committed beyond what is lent, so an acquire finds them IDLE and
+ * costs no syscall: the first at {@link Builder#build()}, the next ones each time an acquire leaves
+ * fewer ready. A second one ({@code offheap-region-prefault}, under {@code SCHED_IDLE}: it uses
+ * only a CPU nobody else wants) faults their pages in, in place, so the first touch of a block
+ * costs no page fault either; where it falls behind, a touch faults its page in as with malloc. An acquire commits on its own thread only when
  * the committer fell behind or the run asked for is longer than what is ready; that is counted
  * ({@link #commitsOnCaller()}, {@link #commitOnCallerBytes()}, the snapshot's fields of those
  * names, published as {@code offheap.commit.on.caller}). Ready chunks count as committed, never
@@ -110,6 +113,17 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * the committer is done with it (close waits).
      */
     private static final byte PRECOMMITTING = 3;
+    /**
+     * What one pre-fault call of the pre-faulter covers. A commit ({@code mprotect}) waits for the
+     * call in progress, and page faults of the application wait behind the commit; in 256 KiB
+     * slices that wait is a fraction of the whole chunk's (2 MiB: 0.5 to 3 ms on a 2-core VM).
+     * Measured with {@code GrowthLatencyMain}: operations over 1 ms while growing to 1 GiB 29 with
+     * whole chunks, 0 to 4 with 256 KiB slices, 3 with 64 KiB.
+     */
+    private static final long PREFAULT_SLICE_BYTES = 256 << 10;
+    private static final int PREFAULT_UNKNOWN = 0;
+    private static final int PREFAULT_IN_PLACE = 1;
+    private static final int PREFAULT_WRITING = 2;
     /** {@link #idleSince} of a chunk committed by the acquire in progress, not yet lent. */
     private static final long COMMITTING = Long.MAX_VALUE;
 
@@ -140,6 +154,27 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private long[] idleSince;
     /** Per chunk: committed and never lent since, so every byte is zero. Guarded by {@link #lock}. */
     private boolean[] fresh;
+    /**
+     * Chunks committed with their pre-fault left to the {@link RegionCommitter#PREFAULTER}, in commit
+     * order. Lock-free, because the pre-faulter runs under {@code SCHED_IDLE} and must take none of
+     * this region's locks: preempted while holding one, it would hold up the application's threads
+     * until the scheduler had a CPU to spare for it. A chunk decommitted before its turn is
+     * pre-faulted in vain or refused (see {@link #prefaultOne()}), never left resident.
+     */
+    private final ConcurrentLinkedQueue<Queued> toPrefault = new ConcurrentLinkedQueue<>();
+    /**
+     * The chunk the pre-faulter works on now, or -1. Written by the pre-faulter, read by close,
+     * which waits for it (a Dekker pair with {@link #closed}: the pre-faulter writes this, then
+     * reads {@code closed}; close writes {@code closed}, then reads this), so no pre-fault runs on a
+     * range once it is unmapped and perhaps mapped again by someone else.
+     */
+    private volatile int prefaulting = -1;
+    /** Decommits and purges begun: a pre-fault refused after this moved since its chunk was queued met one of them. */
+    private volatile long decommitsBegun;
+
+    /** A chunk for the pre-faulter, with {@link #decommitsBegun} when it was queued. */
+    private record Queued(int chunk, long decommitsBegun) {
+    }
     /**
      * Per chunk: the scope of the run it belongs to while USED or IDLE, or null (always null while
      * FREE: a scope closes before its memory is decommitted). Guarded by {@link #lock}.
@@ -178,6 +213,15 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     /** Whether the committer is committing a chunk without the lock now. Guarded by {@link #lock}. */
     private boolean precommitInFlight;
     /**
+     * How the kernel pre-faults: {@link #PREFAULT_UNKNOWN} until the committer's first chunk
+     * finds out, then {@link #PREFAULT_IN_PLACE} ({@link VirtualMemory#populateInPlace}) or
+     * {@link #PREFAULT_WRITING} (a kernel before 5.14). With the writing kind, and until it is
+     * known, a ready chunk is pre-faulted before it is made idle and a caller's own commit
+     * pre-faults on the caller. Written under {@link #lock} but for the pre-faulter's one write
+     * (volatile, so that one needs no lock).
+     */
+    private volatile int prefaultKind = PREFAULT_UNKNOWN;
+    /**
      * Whether an acquire asked the committer to get chunks ready since the last top-up or trim:
      * the committer commits only on demand, so an idle region's ready chunks decay and stay gone.
      * Guarded by {@link #lock}.
@@ -187,7 +231,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private volatile long commitsOnCaller;
     private volatile long commitOnCallerBytes;
     private volatile long precommittedBytesTotal;
-    private volatile long maintenanceFailures;
+    /** Atomic, not under the lock: the pre-faulter counts its failures too and takes no lock. */
+    private final java.util.concurrent.atomic.AtomicLong maintenanceFailures = new java.util.concurrent.atomic.AtomicLong();
 
     private Region(Builder b) {
         this.name = b.name;
@@ -236,7 +281,9 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 topUpWanted = true;
             }
             topUp();
-            RegionCommitter.register(this);
+            prefault();
+            RegionCommitter.COMMITTER.register(this);
+            RegionCommitter.PREFAULTER.register(this);
         }
     }
 
@@ -318,7 +365,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * {@code dev.offheap.RegionMaintenanceFailure} event, and the region carried on}
      */
     public long maintenanceFailures() {
-        return maintenanceFailures;
+        return maintenanceFailures.get();
     }
 
     /** {@return the bytes given back to the OS since the region was made} */
@@ -428,6 +475,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     private Span lend(int first, int count, long toCommit, boolean waited, long now) {
         SpanScope scope = scopeToReuse(first, count);
         commitFreeChunks(first, count, now);
+        requestPrefaultIfWanted(); // what commitFreeChunks left to the pre-faulter
         if (aheadChunks > 0 && (toCommit > 0 || waited)) { // without a committer there is nothing to fall behind
             commitsOnCaller++;
             commitOnCallerBytes += toCommit > 0 ? toCommit : chunkBytes;
@@ -459,14 +507,29 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         return span;
     }
 
-    /** Asks the committer for ready chunks if fewer than it keeps are idle; the caller holds the lock. */
+    /**
+     * Asks the committer for ready chunks if fewer than it keeps are idle, and the pre-faulter for
+     * the chunks left to it; the caller holds the lock. Either, at work, re-reads what is wanted
+     * when its current chunk is done, so it is asked only when it is not at work.
+     */
     private void requestTopUpIfLow() {
-        if (aheadChunks > 0 && idleChunks < aheadChunks && committedBytes + chunkBytes <= limitBytes) {
-            boolean committerAtWork = topUpWanted && precommitInFlight; // it loops while wanted
+        if (aheadChunks == 0) {
+            return;
+        }
+        boolean wantMore = idleChunks < aheadChunks && committedBytes + chunkBytes <= limitBytes;
+        if (wantMore) {
             topUpWanted = true;
-            if (!committerAtWork) {
-                RegionCommitter.request(this); // lock order: region, then committer
-            }
+        }
+        if (wantMore && !precommitInFlight) {
+            RegionCommitter.COMMITTER.request(this); // lock order: region, then committer
+        }
+        requestPrefaultIfWanted();
+    }
+
+    /** Asks the pre-faulter for the chunks left to it unless it is at work. */
+    private void requestPrefaultIfWanted() {
+        if (!toPrefault.isEmpty() && prefaulting < 0) {
+            RegionCommitter.PREFAULTER.request(this); // lock-free: see toPrefault
         }
     }
 
@@ -489,12 +552,16 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     }
 
     /**
-     * Commits and pre-faults chunks ahead of need until {@link #commitAheadBytes()} are idle and
-     * committed, for the {@link RegionCommitter} (and at build): one chunk at a time, the lowest free
-     * one (where the next first-fit acquire looks), with the lock released during the syscalls so no
-     * acquire waits for them. Never past the limit. Does nothing unless an acquire asked since the
-     * last top-up, so an idle region's ready chunks decay like any idle chunk and are not made again.
-     * A refused commit or pre-fault is undone, reported as a maintenance failure, and ends the top-up.
+     * Commits chunks ahead of need until {@link #commitAheadBytes()} are idle and committed, for the
+     * {@link RegionCommitter#COMMITTER} (and at build): one chunk at a time, the lowest free one
+     * (where the next first-fit acquire looks), with the lock released during the syscalls so no
+     * acquire waits for them. An {@code mprotect} each, microseconds: the pre-faults, a fraction of
+     * a millisecond per chunk, are the {@link #prefault() pre-faulter's}, so they never delay a
+     * commit. Never past the limit. Commits nothing unless an acquire asked since the last top-up,
+     * so an idle region's ready chunks decay like any idle chunk and are not made again. A refused
+     * commit is undone, reported as a maintenance failure, and ends the top-up. Until the kind of
+     * pre-fault the kernel has is known (the first chunk), and where it can only write, a chunk is
+     * pre-faulted here, before anyone can be lent it.
      */
     void topUp() {
         while (precommitOne()) {
@@ -502,14 +569,28 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         }
     }
 
+    /**
+     * Pre-faults in place every chunk committed without it, for the {@link RegionCommitter#PREFAULTER}
+     * (and at build): in the order they were committed, one at a time, taking no lock of the
+     * region. A chunk may be lent while it runs; a page its user touched first is left as it is. A
+     * refused pre-fault is reported and leaves the chunk committed, its pages faulted in by their
+     * first touch.
+     */
+    void prefault() {
+        while (prefaultOne()) {
+            // one chunk per pass
+        }
+    }
+
     private boolean precommitOne() {
         int chunk;
+        int kind;
         synchronized (lock) {
             if (closed || !topUpWanted || precommitInFlight) {
                 return false;
             }
-            if (idleChunks >= aheadChunks || committedBytes + chunkBytes > limitBytes
-                    || (chunk = lowestFreeChunk()) < 0) {
+            chunk = idleChunks >= aheadChunks || committedBytes + chunkBytes > limitBytes ? -1 : lowestFreeChunk();
+            if (chunk < 0) {
                 topUpWanted = false;
                 return false;
             }
@@ -518,6 +599,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             peakCommittedBytes = Math.max(peakCommittedBytes, committedBytes);
             highWater = Math.max(highWater, chunk + 1);
             precommitInFlight = true;
+            kind = prefaultKind;
         }
         long address = addressOf(chunk);
         boolean committed = false;
@@ -528,16 +610,29 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             if (hugePages) {
                 memory.adviseHugePages(address, chunkBytes);
             }
-            memory.populate(address, chunkBytes);
         } catch (Throwable t) {
             failure = t;
+        }
+        int learnt = kind;
+        Throwable prefaultFailure = null;
+        if (failure == null && kind != PREFAULT_IN_PLACE) {
+            try {
+                learnt = prefaultBeforeLending(address, kind);
+            } catch (Throwable t) {
+                prefaultFailure = t; // the commit stands: its pages fault in at their first touch
+            }
         }
         synchronized (lock) {
             precommitInFlight = false;
             lock.notifyAll(); // wakes a close, a trim or an acquire waiting for this chunk
             if (failure == null) {
+                prefaultKind = learnt;
                 becomeIdle(chunk);
                 fresh[chunk] = true;
+                if (kind == PREFAULT_IN_PLACE) {
+                    toPrefault.add(new Queued(chunk, decommitsBegun)); // now that it is ready: the pre-faulter's
+                    requestPrefaultIfWanted();
+                }
                 precommittedBytesTotal += chunkBytes;
                 OffHeapEvents.emitRegionCommit(name, chunkBytes, committedBytes);
             } else {
@@ -548,7 +643,61 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             reportMaintenanceFailure("commit-ahead", failure);
             return false;
         }
+        if (prefaultFailure != null) {
+            reportMaintenanceFailure("pre-fault", prefaultFailure);
+        }
         return true;
+    }
+
+    /**
+     * Pre-faults a chunk nobody can be lent yet (PRECOMMITTING), learning the kernel's kind on the
+     * first: {@return the kind, known from now on}
+     */
+    private int prefaultBeforeLending(long address, int kind) {
+        if (kind == PREFAULT_UNKNOWN && memory.populateInPlace(address, chunkBytes)) {
+            return PREFAULT_IN_PLACE;
+        }
+        memory.populate(address, chunkBytes); // may write zeros: only before anyone holds the chunk
+        return PREFAULT_WRITING;
+    }
+
+    /**
+     * Pre-faults the next chunk left to the pre-faulter, in place, taking no lock: {@return whether
+     * there was one} The chunk may be lent, released or decommitted meanwhile. Lent: a page its user
+     * touched first is left as it is. Decommitted: the decommit makes the range {@code PROT_NONE}
+     * before it gives the pages back ({@link VirtualMemory#decommit}), so the pre-fault either
+     * faults pages in that the decommit then drops, or is refused; a refusal that met a decommit
+     * is expected and not reported. Committed again by then: the pages are faulted in early.
+     */
+    private boolean prefaultOne() {
+        Queued next = toPrefault.poll();
+        if (next == null) {
+            return false;
+        }
+        int chunk = next.chunk();
+        prefaulting = chunk;
+        try {
+            if (closed) {
+                toPrefault.clear();
+                return false;
+            }
+            try {
+                long slice = Math.min(chunkBytes, PREFAULT_SLICE_BYTES);
+                for (long off = 0; off < chunkBytes && !closed; off += slice) {
+                    if (!memory.populateInPlace(addressOf(chunk) + off, slice)) {
+                        prefaultKind = PREFAULT_WRITING; // only where the memory calls lost it since the first chunk
+                        break;
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (decommitsBegun == next.decommitsBegun()) {
+                    reportMaintenanceFailure("pre-fault", e); // the chunk stays committed: its pages fault in at first touch
+                }
+            }
+            return true;
+        } finally {
+            prefaulting = -1;
+        }
     }
 
     /** A chunk the committer made ready joins the idle ones and decays like them; the caller holds the lock. */
@@ -610,9 +759,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
      * throws: it runs on the daemons, whose other regions must carry on.
      */
     void reportMaintenanceFailure(String task, Throwable failure) {
-        synchronized (lock) {
-            maintenanceFailures++;
-        }
+        maintenanceFailures.incrementAndGet();
         try {
             LOG.log(System.Logger.Level.WARNING, "region maintenance failed, carrying on: region=" + name
                     + ", task=" + task, failure);
@@ -730,6 +877,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             if (span.released) {
                 throw new IllegalStateException("span was released: span=" + span + ", region=" + name);
             }
+            decommitsBegun++; // a pre-fault of these pages may fault them in again: zeros, as after the purge
             memory.purge(span.address() + offset, byteSize);
             purgedBytesTotal += byteSize;
         }
@@ -980,7 +1128,8 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                             + name + ", busySpans=" + busy);
                 }
                 closed = true;
-                RegionCommitter.deregister(this);
+                RegionCommitter.COMMITTER.deregister(this);
+                RegionCommitter.PREFAULTER.deregister(this);
             }
         }
         for (Runnable task : unmapTasks) {
@@ -990,6 +1139,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             if (unmapped) {
                 return; // a racing close unmapped while this one ran the tasks
             }
+            awaitPrefault();
             java.time.Duration grace = memory.unmapGrace();
             // Mapped a while longer, its pages given back now: a late access the JDK lets through
             // after a scope's close (JDK-8364167) must not meet an unmapped range.
@@ -999,6 +1149,25 @@ public final class Region implements AutoCloseable, MeteredAllocator {
             unmapped = true;
             committedBytes = 0;
             usedBytes = 0;
+        }
+    }
+
+    /**
+     * Waits until the pre-faulter is off this region's chunks; {@link #closed} is set, so it takes
+     * no other (see {@link #prefaulting}). Sleeps rather than spins: the pre-faulter runs only on a
+     * CPU nobody else wants. Not interruptible (one chunk's pre-fault): an interrupt is kept.
+     */
+    private void awaitPrefault() {
+        boolean interrupted = false;
+        while (prefaulting >= 0) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -1177,7 +1346,16 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 if (hugePages) {
                     memory.adviseHugePages(address, bytes);
                 }
-                memory.populate(address, bytes);
+                if (aheadChunks > 0 && prefaultKind == PREFAULT_IN_PLACE) {
+                    // Not on the caller: a pre-fault here holds an allocation for a fraction of a
+                    // millisecond per chunk. The pre-faulter does it in place (lend asks it to), and
+                    // pages touched before it gets there fault in one at a time.
+                    for (int c = indexOf(address); c < i; c++) {
+                        toPrefault.add(new Queued(c, decommitsBegun));
+                    }
+                } else {
+                    memory.populate(address, bytes);
+                }
             }
         } catch (RuntimeException e) {
             // Undo the sub-runs this call committed, so a failed acquire changes nothing.
@@ -1241,6 +1419,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
                 closeScope(scopes[i]);
             }
         }
+        decommitsBegun++; // before the syscalls: a pre-fault they refuse reads it moved
         memory.decommit(addressOf(first), bytes);
         for (int i = first; i < first + count; i++) {
             states[i] = FREE;
@@ -1269,7 +1448,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
         return new AllocatorSnapshot(name, "region", isClosed ? 0 : reservedBytes(), committedBytes, usedBytes,
                 isClosed ? 0 : Math.max(0, acquired - released), acquired, released, 0, failedAcquires,
                 0, 0, 0, 0, decommittedBytesTotal + purgedBytesTotal, List.of(),
-                commitsOnCaller, commitOnCallerBytes, maintenanceFailures);
+                commitsOnCaller, commitOnCallerBytes, maintenanceFailures.get());
     }
 
     @Override

@@ -41,9 +41,10 @@ final class RegionDecayDaemon {
         long deadline = System.nanoTime() + Math.max(0, delayNanos);
         synchronized (LOCK) {
             Long existing = DEADLINES.get(region);
-            if (existing == null || deadline - existing < 0) {
-                DEADLINES.put(region, deadline);
+            if (existing != null && deadline - existing >= 0 && thread != null) {
+                return; // the daemon comes sooner already: no need to wake it (a growing heap asks per chunk)
             }
+            DEADLINES.put(region, deadline);
             if (thread == null) {
                 thread = Thread.ofPlatform().name(THREAD_NAME).daemon(true).unstarted(RegionDecayDaemon::run);
                 thread.start();

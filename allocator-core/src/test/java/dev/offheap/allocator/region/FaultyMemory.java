@@ -3,8 +3,13 @@ package dev.offheap.allocator.region;
 import dev.offheap.allocator.NativeCallException;
 import dev.offheap.allocator.os.VirtualMemory;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -46,6 +51,18 @@ final class FaultyMemory implements VirtualMemory {
     final AtomicLong committedBytes = new AtomicLong();
     /** The most bytes the kernel ever held committed at once through this wrapper. */
     final AtomicLong peakCommittedBytes = new AtomicLong();
+    /** Every pre-fault that reached the kernel, in order: {@code "in place@THREAD"} or {@code "writing@THREAD"}. */
+    final List<String> prefaults = Collections.synchronizedList(new ArrayList<>());
+    /** Bytes pre-faulted, by the entries of {@link #prefaults}. */
+    private final Map<String, AtomicLong> prefaultedBytes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** In-place pre-faults the real kernel refused (not injected ones). */
+    final AtomicLong kernelRefusedPrefaults = new AtomicLong();
+    /** In-place pre-faults waiting at the gate now. */
+    final AtomicInteger atGate = new AtomicInteger();
+    /** While set, an in-place pre-fault waits for it before it reaches the kernel. */
+    private volatile CountDownLatch gate;
+    /** Acts as a kernel older than 5.14: no in-place pre-fault. */
+    volatile boolean noInPlacePrefault;
 
     FaultyMemory() {
         for (Call c : Call.values()) {
@@ -122,10 +139,58 @@ final class FaultyMemory implements VirtualMemory {
         peakCommittedBytes.accumulateAndGet(committedBytes.addAndGet(byteSize), Math::max);
     }
 
+    private void recordPrefault(String entry, long byteSize) {
+        prefaultedBytes.computeIfAbsent(entry, e -> new AtomicLong()).addAndGet(byteSize);
+        prefaults.add(entry);
+    }
+
+    /** {@return the bytes pre-faulted as {@code entry} says: {@code "in place@THREAD"} or {@code "writing@THREAD"}} */
+    long prefaulted(String entry) {
+        AtomicLong bytes = prefaultedBytes.get(entry);
+        return bytes == null ? 0 : bytes.get();
+    }
+
+    /** Holds every in-place pre-fault from now on until the returned latch is counted down. */
+    CountDownLatch holdPrefaults() {
+        CountDownLatch latch = new CountDownLatch(1);
+        gate = latch;
+        return latch;
+    }
+
     @Override
     public void populate(long address, long byteSize) {
         maybeFail(Call.POPULATE, address, byteSize);
         real.populate(address, byteSize);
+        recordPrefault("writing@" + Thread.currentThread().getName(), byteSize);
+    }
+
+    /** The same fault switch as {@link #populate}: both are the one {@code madvise}. */
+    @Override
+    public boolean populateInPlace(long address, long byteSize) {
+        if (noInPlacePrefault) {
+            return false;
+        }
+        maybeFail(Call.POPULATE, address, byteSize);
+        CountDownLatch held = gate;
+        if (held != null) {
+            atGate.incrementAndGet();
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                atGate.decrementAndGet();
+            }
+        }
+        boolean done;
+        try {
+            done = real.populateInPlace(address, byteSize);
+        } catch (NativeCallException e) {
+            kernelRefusedPrefaults.incrementAndGet();
+            throw e;
+        }
+        recordPrefault("in place@" + Thread.currentThread().getName(), byteSize);
+        return done;
     }
 
     @Override

@@ -111,6 +111,7 @@ public final class RegionChildMains {
 
     private static boolean committerThreadAlive() {
         return Thread.getAllStackTraces().keySet().stream()
-                .anyMatch(t -> t.isAlive() && t.getName().equals(RegionCommitter.THREAD_NAME));
+                .anyMatch(t -> t.isAlive() && (t.getName().equals(RegionCommitter.THREAD_NAME)
+                        || t.getName().equals(RegionCommitter.PREFAULT_THREAD_NAME)));
     }
 }

@@ -3,10 +3,15 @@ package dev.offheap.allocator.region;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.offheap.allocator.testing.Patterns;
+
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The background committer: chunks ready ahead of need, commits on the caller counted, the limit and decay kept. */
@@ -142,10 +147,10 @@ class RegionCommitAheadTest {
 
     @Test
     void aRefusedPreCommitIsUndoneCountedAndTheAcquireCommitsItself() throws InterruptedException {
-        FaultyMemory kernel = new FaultyMemory().failNext(FaultyMemory.Call.POPULATE, 1);
+        FaultyMemory kernel = new FaultyMemory().failNext(FaultyMemory.Call.COMMIT, 1);
         try (Region region = ahead(CHUNK).backgroundDecay(false).memory(kernel).build()) {
-            assertEquals(1, kernel.injected(FaultyMemory.Call.POPULATE));
-            assertEquals(1, region.maintenanceFailures(), "the refused pre-fault at build is counted");
+            assertEquals(1, kernel.injected(FaultyMemory.Call.COMMIT));
+            assertEquals(1, region.maintenanceFailures(), "the refused commit at build is counted");
             assertEquals(1, region.snapshot().maintenanceFailures());
             assertEquals(0, region.committedBytes(), "and undone");
             assertEquals(0, kernel.committedBytes.get());
@@ -154,6 +159,123 @@ class RegionCommitAheadTest {
             assertEquals(CHUNK, region.commitOnCallerBytes());
             assertTrue(eventually(() -> region.committedBytes() == 2 * CHUNK), "the committer recovered: " + region);
             assertEquals(kernel.committedBytes.get(), region.committedBytes(), "counters match the kernel");
+        }
+    }
+
+    @Test
+    void aRefusedPreFaultIsCountedAndLeavesTheChunkReady() {
+        FaultyMemory kernel = new FaultyMemory().failNext(FaultyMemory.Call.POPULATE, 1);
+        try (Region region = ahead(CHUNK).backgroundDecay(false).memory(kernel).build()) {
+            assertEquals(1, kernel.injected(FaultyMemory.Call.POPULATE));
+            assertEquals(1, region.maintenanceFailures(), "the refused pre-fault at build is counted");
+            assertEquals(CHUNK, region.committedBytes(), "the commit itself passed: the chunk stays ready");
+            assertEquals(kernel.committedBytes.get(), region.committedBytes(), "counters match the kernel");
+            Span ready = region.acquire(CHUNK);
+            assertEquals(0, region.commitsOnCaller(), "lent as it was, its pages faulted in by their first touch");
+            Patterns.fill(ready.segment(), 5);
+            assertTrue(Patterns.holds(ready.segment(), 5));
+        }
+    }
+
+    @Test
+    void growthIsLentCommittedChunksWhileTheCommitterPreFaultsThemAndTheUsersBytesSurvive() throws InterruptedException {
+        FaultyMemory kernel = new FaultyMemory();
+        try (Region region = ahead(2 * CHUNK).memory(kernel).build()) {
+            String builder = "in place@" + Thread.currentThread().getName();
+            assertEquals(2 * CHUNK, kernel.prefaulted(builder), "build pre-faults the first ready chunks on the builder's thread");
+            assertTrue(kernel.prefaults.stream().allMatch(builder::equals), "and nothing else: " + kernel.prefaults);
+            CountDownLatch gate = kernel.holdPrefaults();
+            Span lent;
+            try {
+                region.acquire(CHUNK);
+                region.acquire(CHUNK);
+                assertTrue(eventually(() -> kernel.atGate.get() == 1 && region.committedBytes() == 4 * CHUNK),
+                        "the committer committed two more chunks and the pre-faulter waits on the first: " + region);
+                lent = region.acquire(CHUNK);
+                assertEquals(0, region.commitsOnCaller(), "the chunk was lent without waiting for its pre-fault");
+                assertEquals(region.baseAddress() + 2 * CHUNK, lent.address(), "the chunk whose pre-fault is held");
+                Patterns.fill(lent.segment(), 9);
+            } finally {
+                gate.countDown(); // else close would wait for the held pre-fault
+            }
+            String prefaulter = "in place@" + RegionCommitter.PREFAULT_THREAD_NAME;
+            assertTrue(eventually(() -> kernel.prefaulted(prefaulter) >= 2 * CHUNK),
+                    "both new chunks pre-faulted by the pre-faulter: " + kernel.prefaults);
+            assertTrue(Patterns.holds(lent.segment(), 9), "a pre-fault in place keeps what the user wrote");
+            assertEquals(kernel.committedBytes.get(), region.committedBytes(), "counters match the kernel");
+        }
+    }
+
+    @Test
+    void trimDuringAPreFaultDecommitsAtOnceAndTheLatePreFaultFaultsNothingIn() throws Exception {
+        FaultyMemory kernel = new FaultyMemory();
+        try (Region region = ahead(2 * CHUNK).memory(kernel).build()) {
+            CountDownLatch gate = kernel.holdPrefaults();
+            try {
+                region.acquire(CHUNK);
+                assertTrue(eventually(() -> kernel.atGate.get() == 1), "the pre-faulter holds the new chunk: " + region);
+                assertEquals(2 * CHUNK, region.trim(), "trim does not wait for the pre-fault: both idle chunks go back");
+                assertEquals(CHUNK, region.committedBytes());
+            } finally {
+                gate.countDown();
+            }
+            // The pre-fault reaches the kernel after the decommit made its range PROT_NONE: refused,
+            // so it cannot fault a page in there (a decommit in the old order, pages first, could
+            // have been followed by this pre-fault and left 2 MiB resident).
+            assertTrue(eventually(() -> kernel.kernelRefusedPrefaults.get() == 1), "the late pre-fault was refused");
+            assertTrue(eventually(() -> kernel.atGate.get() == 0));
+            assertEquals(0, region.maintenanceFailures(), "a refusal that met a decommit is expected, not reported");
+            assertEquals(kernel.committedBytes.get(), region.committedBytes(), "counters match the kernel");
+        }
+    }
+
+    @Test
+    void aRefusedPreFaultThatMetNoDecommitIsReported() throws InterruptedException {
+        FaultyMemory kernel = new FaultyMemory();
+        try (Region region = ahead(CHUNK).memory(kernel).build()) {
+            kernel.failNext(FaultyMemory.Call.POPULATE, 1);
+            region.acquire(CHUNK);
+            assertTrue(eventually(() -> region.maintenanceFailures() == 1), "control: reported " + region);
+            assertEquals(2 * CHUNK, region.committedBytes(), "the chunk stays committed and ready");
+        }
+    }
+
+    @Test
+    void aCallersOwnCommitLeavesThePreFaultToTheCommitter() throws InterruptedException {
+        String caller = "writing@" + Thread.currentThread().getName();
+        FaultyMemory kernel = new FaultyMemory();
+        try (Region region = ahead(CHUNK).memory(kernel).build()) {
+            String onCaller = "in place@" + Thread.currentThread().getName();
+            String prefaulter = "in place@" + RegionCommitter.PREFAULT_THREAD_NAME;
+            long callerBefore = kernel.prefaulted(onCaller);
+            long before = kernel.prefaulted(prefaulter);
+            region.acquire(4 * CHUNK);
+            assertEquals(1, region.commitsOnCaller(), "longer than what is ready: committed on the caller");
+            assertTrue(eventually(() -> kernel.prefaulted(prefaulter) >= before + 3 * CHUNK),
+                    "the three chunks it committed, pre-faulted by the pre-faulter: " + kernel.prefaults);
+            assertEquals(callerBefore, kernel.prefaulted(onCaller), "none on the caller");
+            assertEquals(0, kernel.prefaulted(caller), "none on the caller");
+        }
+        FaultyMemory offKernel = new FaultyMemory();
+        try (Region off = ahead(0).memory(offKernel).build()) {
+            off.acquire(4 * CHUNK);
+            assertEquals(List.of(caller), offKernel.prefaults, "control: with commit ahead off the caller pre-faults");
+        }
+    }
+
+    @Test
+    void withoutAnInPlacePreFaultReadyChunksArePreFaultedBeforeTheyCanBeLent() {
+        FaultyMemory kernel = new FaultyMemory();
+        kernel.noInPlacePrefault = true;
+        String builder = Thread.currentThread().getName();
+        try (Region region = ahead(2 * CHUNK).memory(kernel).build()) {
+            // The first chunk teaches the region that the kernel lacks the call; both are pre-faulted
+            // by the writing kind while nobody can be lent them.
+            assertEquals(List.of("writing@" + builder, "writing@" + builder), kernel.prefaults);
+            assertEquals(2 * CHUNK, region.committedBytes());
+            region.acquire(4 * CHUNK);
+            assertEquals(4 * CHUNK, kernel.prefaulted("writing@" + builder),
+                    "a caller's commit (the two chunks past the ready ones) is pre-faulted on the caller, as before");
         }
     }
 
