@@ -199,6 +199,9 @@ final class ThreadCache {
         for (Page p = availHead[sizeClass]; p != null && n < FULLEST_OF; p = p.availNext, n++) {
             if (best == null || p.used > best.used) {
                 best = p;
+                if (p.used >= p.capacity - 1) {
+                    break; // one free slot: none can be fuller, and each page read is a cache miss
+                }
             }
         }
         if (best != null) {
