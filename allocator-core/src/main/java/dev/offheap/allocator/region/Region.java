@@ -474,8 +474,7 @@ public final class Region implements AutoCloseable, MeteredAllocator {
     /** Commits what the run lacks and lends it; the caller holds the lock and has checked the limit. */
     private Span lend(int first, int count, long toCommit, boolean waited, long now) {
         SpanScope scope = scopeToReuse(first, count);
-        commitFreeChunks(first, count, now);
-        requestPrefaultIfWanted(); // what commitFreeChunks left to the pre-faulter
+        commitFreeChunks(first, count, now); // what it leaves to the pre-faulter, requestTopUpIfLow asks for
         if (aheadChunks > 0 && (toCommit > 0 || waited)) { // without a committer there is nothing to fall behind
             commitsOnCaller++;
             commitOnCallerBytes += toCommit > 0 ? toCommit : chunkBytes;

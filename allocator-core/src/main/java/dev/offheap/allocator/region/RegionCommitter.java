@@ -96,13 +96,6 @@ final class RegionCommitter {
         LockSupport.unpark(thread);
     }
 
-    /** {@return whether the thread is running, for tests} */
-    boolean isRunning() {
-        synchronized (lock) {
-            return thread != null;
-        }
-    }
-
     private void run() {
         if (idlePriority) {
             BackgroundPriority.lowerCurrentThread();
