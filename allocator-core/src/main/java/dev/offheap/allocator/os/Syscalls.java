@@ -126,9 +126,10 @@ public final class Syscalls {
 
     /**
      * Puts the calling thread under {@code SCHED_IDLE}: it runs when no other thread of the machine
-     * wants its CPU, and a thread that wakes up preempts it at once. For the library's own
-     * background threads (commit ahead, decay), so their work never takes a core from the
-     * application's threads. Lowering a thread's policy needs no privilege.
+     * wants its CPU, and a thread that wakes up preempts it at once. For a background thread of the
+     * library that holds no lock an application thread may wait for (the region's pre-faulter), so
+     * its work never takes a core from the application's threads. Lowering a thread's policy needs
+     * no privilege; raising it back does, so a thread lowered stays lowered.
      *
      * @throws UnsupportedOperationException where the system has no such policy (macOS)
      * @throws NativeCallException if the kernel refuses (a seccomp filter, say)
