@@ -307,12 +307,12 @@ public final class ReportMain {
     static String rssTable(List<RssAfterChurnMain.Row> rows) {
         StringBuilder md = new StringBuilder("### Resident memory after churn (RssAfterChurnMain, one JVM per peer)\n\n");
         md.append("| peer | live MiB | RSS before MiB | after churn MiB | after idle MiB | after trim MiB "
-                + "| added RSS ÷ live, idle | added RSS ÷ live, trim |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| added RSS ÷ live, idle | added RSS ÷ live, trim | pages under kept blocks ÷ live |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RssAfterChurnMain.Row r : rows) {
             if (r.error() != null) {
                 md.append("| ").append(r.peer()).append(" | unavailable: ").append(r.error().replace('|', '/'))
-                        .append(" | | | | | | |\n");
+                        .append(" | | | | | | | |\n");
                 continue;
             }
             md.append("| ").append(r.peer()).append(" | ").append(format(r.liveBytes() / 1048576.0))
@@ -322,10 +322,14 @@ public final class ReportMain {
                     .append(" | ").append(r.rssAfterTrim() == 0 ? "n/a" : format(r.rssAfterTrim() / 1048576.0)
                             + (r.trimmed() ? "" : " (no trim call)"))
                     .append(" | ").append(format(r.addedPerLiveByte()))
-                    .append(" | ").append(format(r.addedAfterTrimPerLiveByte())).append(" |\n");
+                    .append(" | ").append(format(r.addedAfterTrimPerLiveByte()))
+                    .append(" | ").append(format(r.pinnedPerLiveByte())).append(" |\n");
         }
         return md.append("\nThe `control` row runs the same loop with no memory behind the blocks: its growth is ")
-                .append("the JVM's own (JIT, bookkeeping) and is part of every other row too.\n\n").toString();
+                .append("the JVM's own (JIT, bookkeeping) and is part of every other row too. ")
+                .append("\"Pages under kept blocks\" counts the distinct 4 KiB pages the surviving blocks overlap: ")
+                .append("the resident floor of an allocator that does not move blocks, once they are written whole ")
+                .append("(a peer reads below it where a block's middle pages were never written).\n\n").toString();
     }
 
     private static String machine() {

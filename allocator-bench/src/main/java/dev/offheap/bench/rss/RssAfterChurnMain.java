@@ -75,9 +75,12 @@ public final class RssAfterChurnMain {
      *
      * @param rssAfterTrim resident bytes after the trim call; 0 in rows written before it was measured
      * @param trimmed      whether the peer has a trim call (false: the trim reading is a second idle one)
+     * @param pinnedBytes  the OS pages the kept blocks overlap, in bytes: what an allocator that does not
+     *                     move blocks keeps resident at least once every byte of them has been written;
+     *                     0 where the peer's blocks have no address (objects) or in rows written before
      */
     public record Row(String peer, long liveBytes, long rssBefore, long rssAfterChurn, long rssAfterIdle,
-                      long rssAfterTrim, boolean trimmed, String error) {
+                      long rssAfterTrim, boolean trimmed, String error, long pinnedBytes) {
         /** {@return resident bytes the allocation added, after idle, per live byte} */
         public double addedPerLiveByte() {
             return (double) (rssAfterIdle - rssBefore) / liveBytes;
@@ -86,6 +89,11 @@ public final class RssAfterChurnMain {
         /** {@return resident bytes the allocation added, after the trim call, per live byte; NaN if not measured} */
         public double addedAfterTrimPerLiveByte() {
             return rssAfterTrim == 0 ? Double.NaN : (double) (rssAfterTrim - rssBefore) / liveBytes;
+        }
+
+        /** {@return the OS pages the kept blocks overlap per live byte; NaN if not measured} */
+        public double pinnedPerLiveByte() {
+            return pinnedBytes == 0 ? Double.NaN : (double) pinnedBytes / liveBytes;
         }
     }
 
@@ -134,15 +142,15 @@ public final class RssAfterChurnMain {
         for (String name : peers) {
             rows.add(runChild(name, liveMib, idleMs, timelines));
         }
-        System.out.printf("%-20s %10s %10s %12s %11s %11s %10s %10s%n", "peer", "live MiB", "RSS before",
-                "after churn", "after idle", "after trim", "idle/live", "trim/live");
+        System.out.printf("%-20s %10s %10s %12s %11s %11s %10s %10s %11s%n", "peer", "live MiB", "RSS before",
+                "after churn", "after idle", "after trim", "idle/live", "trim/live", "pinned/live");
         for (Row r : rows) {
             if (r.error() != null) {
                 System.out.printf("%-20s unavailable: %s%n", r.peer(), r.error());
             } else {
-                System.out.printf("%-20s %10.1f %10.1f %12.1f %11.1f %11.1f %10.2f %10.2f%n", r.peer(),
+                System.out.printf("%-20s %10.1f %10.1f %12.1f %11.1f %11.1f %10.2f %10.2f %11.2f%n", r.peer(),
                         mib(r.liveBytes()), mib(r.rssBefore()), mib(r.rssAfterChurn()), mib(r.rssAfterIdle()),
-                        mib(r.rssAfterTrim()), r.addedPerLiveByte(), r.addedAfterTrimPerLiveByte());
+                        mib(r.rssAfterTrim()), r.addedPerLiveByte(), r.addedAfterTrimPerLiveByte(), r.pinnedPerLiveByte());
             }
         }
         Path path = Path.of(out);
@@ -188,7 +196,7 @@ public final class RssAfterChurnMain {
         int exit = process.waitFor();
         if (row == null) {
             String why = log.toString().lines().filter(l -> !l.startsWith("WARNING")).findFirst().orElse("exit " + exit);
-            return new Row(peer, 0, 0, 0, 0, 0, false, why);
+            return new Row(peer, 0, 0, 0, 0, 0, false, why, 0);
         }
         return row;
     }
@@ -226,7 +234,7 @@ public final class RssAfterChurnMain {
                 default -> throw new IllegalArgumentException("unknown peer: peer=" + peer);
             };
         } catch (RuntimeException | LinkageError e) {
-            return new Row(peer, 0, 0, 0, 0, 0, false, e.toString());
+            return new Row(peer, 0, 0, 0, 0, 0, false, e.toString(), 0);
         }
     }
 
@@ -264,6 +272,7 @@ public final class RssAfterChurnMain {
             }
         }
         long rssAfterChurn = residentBytes();
+        long pinned = blocks instanceof NoMemory ? 0 : pinnedBytes(blocks, kept);
         phase("idle");
         idle(idleMs, false);
         long rssAfterIdle = residentBytes();
@@ -275,7 +284,33 @@ public final class RssAfterChurnMain {
         for (long[] block : kept) {
             blocks.free(block[0]);
         }
-        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, rssAfterTrim, trimmed, null);
+        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, rssAfterTrim, trimmed, null, pinned);
+    }
+
+    /**
+     * The distinct 4 KiB pages that {@code [address, address + size)} of the kept blocks overlap,
+     * in bytes: the floor of resident memory for an allocator that cannot move a live block (each
+     * such page holds at least one live byte), once the blocks have been written whole. A peer
+     * can sit below it only where parts of its blocks were never written (this scenario writes a
+     * block's first and last byte, so a fresh block's middle pages may never be faulted in).
+     */
+    static long pinnedBytes(LongBlocks blocks, List<long[]> kept) {
+        long[][] ranges = new long[kept.size()][];
+        for (int i = 0; i < ranges.length; i++) {
+            long address = blocks.address(kept.get(i)[0]);
+            ranges[i] = new long[] {address >>> 12, (address + kept.get(i)[1] - 1) >>> 12}; // first and last page
+        }
+        java.util.Arrays.sort(ranges, java.util.Comparator.comparingLong(r -> r[0]));
+        long pages = 0;
+        long covered = -1; // the last page counted so far
+        for (long[] r : ranges) {
+            long from = Math.max(r[0], covered + 1);
+            if (r[1] >= from) {
+                pages += r[1] - from + 1;
+                covered = r[1];
+            }
+        }
+        return pages << 12;
     }
 
     private static <B> Row churnObjects(String peer, ObjectBlocks<B> blocks, long liveTarget, long idleMs)
@@ -331,7 +366,7 @@ public final class RssAfterChurnMain {
         for (B block : kept) {
             blocks.free(block);
         }
-        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, rssAfterTrim, trimmed, null);
+        return new Row(peer, liveBytes, rssBefore, rssAfterChurn, rssAfterIdle, rssAfterTrim, trimmed, null, 0);
     }
 
     /** Ends the child's RSS series: what follows (freeing the kept tenth, closing) is not part of it. */

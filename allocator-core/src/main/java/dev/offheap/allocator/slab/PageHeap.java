@@ -403,7 +403,11 @@ final class PageHeap {
                 slot++;
             }
             long from = (page.blockOffset(first) + osPage - 1) & -osPage;
-            long to = page.blockOffset(slot) & -osPage; // the end of the run's last block
+            // A run that reaches the last slot takes the page's tail past it too (no block there):
+            // ending it at the last block's end would keep the OS page the two share resident.
+            long end = slot == page.capacity ? page.offset + (long) page.units * SegmentDescriptor.UNIT_BYTES
+                    : page.blockOffset(slot);
+            long to = end & -osPage;
             if (to > from) {
                 region.purge(page.segment.span, from, to - from);
                 purged += to - from;
