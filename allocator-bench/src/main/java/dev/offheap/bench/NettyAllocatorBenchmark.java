@@ -7,12 +7,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -66,6 +68,28 @@ public class NettyAllocatorBenchmark {
         }
     }
 
+    /** The adapter keeping released blocks ({@code new OffHeapByteBufAllocator(offHeap, true)}), zeroing off as a server's network buffers run. */
+    @State(Scope.Benchmark)
+    public static class AdapterKept {
+        OffHeap offHeap;
+        OffHeapByteBufAllocator alloc;
+
+        @Setup(Level.Trial)
+        public void open() {
+            offHeap = OffHeap.builder().name("bench-netty-kept").reserve(1L << 32).zeroing(false).build();
+            alloc = new OffHeapByteBufAllocator(offHeap, true);
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            alloc.releaseKeptBlocks();
+            offHeap.close();
+        }
+    }
+
+    /** Cycles per invocation of the batched variants: the thread counts as an event loop for the batch. */
+    static final int BATCH = 1000;
+
     @State(Scope.Benchmark)
     public static class Pooled {
         final ByteBufAllocator alloc = new PooledByteBufAllocator(true,
@@ -94,6 +118,36 @@ public class NettyAllocatorBenchmark {
     @Benchmark
     public boolean offHeapAdapter(Adapter p) {
         return cycle(p.alloc);
+    }
+
+    /**
+     * The kept-block path: JMH's thread is not an event loop, so each invocation runs
+     * {@value #BATCH} cycles as one ({@code FastThreadLocalThread.runWithFastThreadLocal}, which
+     * frees the kept block when the batch ends: one allocation and free per batch).
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int offHeapAdapterKept(AdapterKept p) {
+        int[] released = new int[1];
+        FastThreadLocalThread.runWithFastThreadLocal(() -> {
+            for (int i = 0; i < BATCH; i++) {
+                released[0] += cycle(p.alloc) ? 1 : 0;
+            }
+        });
+        return released[0];
+    }
+
+    /** {@link #offHeapAdapterKept}'s batching without keeping, so the two differ only in the kept block. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int offHeapAdapterBatched(Adapter p) {
+        int[] released = new int[1];
+        FastThreadLocalThread.runWithFastThreadLocal(() -> {
+            for (int i = 0; i < BATCH; i++) {
+                released[0] += cycle(p.alloc) ? 1 : 0;
+            }
+        });
+        return released[0];
     }
 
     @Benchmark

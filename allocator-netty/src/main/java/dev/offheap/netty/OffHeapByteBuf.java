@@ -75,6 +75,17 @@ final class OffHeapByteBuf extends AbstractReferenceCountedByteBuf {
         useBlock(alloc.newBlock(initialCapacity), initialCapacity);
     }
 
+    /** A buffer over a block kept for reuse: its segment and views come with it (see {@link HeldBlocks}). */
+    OffHeapByteBuf(OffHeapByteBufAllocator alloc, HeldBlocks.Held held, int initialCapacity, int maxCapacity) {
+        super(maxCapacity);
+        this.alloc = alloc;
+        block = held.block();
+        memory = held.memory();
+        nioView = held.nioView();
+        internalNio = held.internalNio();
+        capacity = initialCapacity;
+    }
+
     private void useBlock(MemoryBlock newBlock, int newCapacity) {
         block = newBlock;
         memory = newBlock.segment();
@@ -169,11 +180,14 @@ final class OffHeapByteBuf extends AbstractReferenceCountedByteBuf {
         if (owned == null) {
             return; // AbstractReferenceCountedByteBuf calls this once; the guard keeps it so
         }
+        MemorySegment ownedMemory = memory;
+        ByteBuffer view = nioView;
+        ByteBuffer internal = internalNio;
         block = null;
         memory = MemorySegment.NULL;
         nioView = null;
         internalNio = null;
-        alloc.freeBlock(owned);
+        alloc.release(owned, ownedMemory, view, internal);
     }
 
     @Override

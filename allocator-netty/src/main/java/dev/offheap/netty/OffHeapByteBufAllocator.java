@@ -9,6 +9,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -65,6 +67,8 @@ import java.util.Objects;
 public final class OffHeapByteBufAllocator extends AbstractByteBufAllocator implements ByteBufAllocatorMetricProvider {
     private final OffHeap offHeap;
     private final OffHeapByteBufMetric metric = new OffHeapByteBufMetric();
+    /** Blocks event loops keep for reuse; null when the allocator keeps none. */
+    private final HeldBlocks kept;
 
     /**
      * Makes an allocator over {@code offHeap}. The {@code OffHeap} stays the caller's: close it after
@@ -75,8 +79,29 @@ public final class OffHeapByteBufAllocator extends AbstractByteBufAllocator impl
      * @throws NullPointerException if {@code offHeap} is null
      */
     public OffHeapByteBufAllocator(OffHeap offHeap) {
+        this(offHeap, false);
+    }
+
+    /**
+     * Makes an allocator over {@code offHeap} that, with {@code keepReleasedBlocks}, keeps on each
+     * Netty event-loop thread the block of the last direct buffer released there (up to 64 KiB,
+     * one per thread) for the next buffer of its size made there: under request/response traffic
+     * each read buffer then costs no block allocation or free, and no block handle, segment or NIO
+     * view. Only the memory is reused, never the {@code ByteBuf}: a released buffer still throws on
+     * access. A kept block is zeroed before reuse when the {@code OffHeap} zeroes
+     * ({@link OffHeap#zeroing()}). Kept blocks are freed as their event loops end (Netty releases
+     * its thread-locals then), or by {@link #releaseKeptBlocks()}; until then they count as live
+     * blocks of the {@code OffHeap}, so shut the event loops down (or call
+     * {@link #releaseKeptBlocks()}) before closing it. Other threads keep nothing.
+     *
+     * @param offHeap where direct buffers' memory comes from
+     * @param keepReleasedBlocks whether event loops keep one released block each for reuse
+     * @throws NullPointerException if {@code offHeap} is null
+     */
+    public OffHeapByteBufAllocator(OffHeap offHeap, boolean keepReleasedBlocks) {
         super(true);
         this.offHeap = Objects.requireNonNull(offHeap, "offHeap");
+        this.kept = keepReleasedBlocks ? new HeldBlocks(this) : null;
     }
 
     /** {@return the {@code OffHeap} direct buffers come from} */
@@ -92,7 +117,30 @@ public final class OffHeapByteBufAllocator extends AbstractByteBufAllocator impl
      */
     @Override
     protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-        return toLeakAwareBuffer(new OffHeapByteBuf(this, initialCapacity, maxCapacity));
+        HeldBlocks.Held held = kept == null ? null : kept.take(initialCapacity);
+        if (held == null) {
+            return toLeakAwareBuffer(new OffHeapByteBuf(this, initialCapacity, maxCapacity));
+        }
+        if (offHeap.zeroing()) {
+            held.memory().fill((byte) 0); // as the OffHeap would have handed it out
+        }
+        metric.directAllocated(held.memory().byteSize());
+        return toLeakAwareBuffer(new OffHeapByteBuf(this, held, initialCapacity, maxCapacity));
+    }
+
+    /**
+     * Frees every block the event loops keep for reuse ({@link #OffHeapByteBufAllocator(OffHeap, boolean)}),
+     * from any thread; buffers made afterwards may keep blocks again. A no-op when nothing is kept.
+     */
+    public void releaseKeptBlocks() {
+        if (kept != null) {
+            kept.releaseAll();
+        }
+    }
+
+    /** {@return how many released blocks event loops keep for reuse now: at most one per event loop} */
+    public int keptBlocks() {
+        return kept == null ? 0 : kept.count();
     }
 
     @Override
@@ -167,6 +215,21 @@ public final class OffHeapByteBufAllocator extends AbstractByteBufAllocator impl
      * was closed first, its close has freed the block already and {@code close()} throws
      * {@link IllegalStateException}; the block stops counting here either way.
      */
+    /** A buffer let go of its block: kept for reuse by this event loop, or freed. */
+    void release(MemoryBlock block, MemorySegment memory, ByteBuffer nioView, ByteBuffer internalNio) {
+        if (kept == null) {
+            freeBlock(block);
+            return;
+        }
+        metric.directFreed(memory.byteSize()); // no buffer holds it now, kept or not
+        kept.offer(new HeldBlocks.Held(block, memory, nioView, internalNio));
+    }
+
+    /** Frees a block no buffer holds (kept, or refused by {@link HeldBlocks#offer}); counted when its buffer let go. */
+    void freeKeptBlock(MemoryBlock block) {
+        block.close();
+    }
+
     void freeBlock(MemoryBlock block) {
         long bytes = block.byteSize();
         try {

@@ -76,6 +76,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     private final BlockAllocator blocks;
     private final long slabMax;
     private final long freeListMax;
+    private final boolean zeroing;
     private final LeakListener leakListener;
     /** Null when none: allocate and free pay one null check. The user's listener, the ledger, or both. */
     private final AllocationListener hooks;
@@ -85,6 +86,7 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
 
     private OffHeap(Builder b) {
         this.name = b.name;
+        this.zeroing = b.zeroing;
         this.leakListener = b.leakListener;
         this.ledger = b.leakPolicy == LeakPolicy.THROW ? new LeakLedger(this, b.leakDetection == LeakDetection.PARANOID) : null;
         this.hooks = both(b.allocationListener, ledger);
@@ -126,6 +128,15 @@ public final class OffHeap implements HandleAllocator, MeteredAllocator {
     @Override
     public String name() {
         return name;
+    }
+
+    /**
+     * {@return whether a block reads zero when handed out ({@link Builder#zeroing(boolean)})} Code
+     * that keeps a freed block's memory for reuse on its own (a buffer pool) zeroes it too when
+     * this is true, so the promise holds for what it hands out.
+     */
+    public boolean zeroing() {
+        return zeroing;
     }
 
     /** {@return the region every size range takes its memory from} */

@@ -70,7 +70,8 @@ public final class MemcachedServer implements AutoCloseable {
                 config.itemSizeMax(), config.clock(), new StoreStats());
         if (config.networkAllocator() == null) {
             this.networkMemory = OffHeap.builder().name("memcached.network").reserve(4L << 30).zeroing(false).build();
-            this.networkAllocator = new OffHeapByteBufAllocator(networkMemory);
+            // Each event loop keeps its last released read buffer's block: freed as the loop ends, before the check below.
+            this.networkAllocator = new OffHeapByteBufAllocator(networkMemory, true);
         } else {
             this.networkMemory = null;
             this.networkAllocator = config.networkAllocator();
