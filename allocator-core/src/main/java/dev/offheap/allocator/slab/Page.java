@@ -17,7 +17,7 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Who writes what</h2>
  * <ul>
- *   <li>Layout ({@link #memory} … {@link #capacity}, {@link #meta}): under the page heap's lock at
+ *   <li>Layout ({@link #memory} … {@link #capacity}, {@link #statesAt}, {@link #linksAt}): under the page heap's lock at
  *       carve and retire. A thread that got a handle from the owner got it after those writes.</li>
  *   <li>State words: the owner with release stores; other threads only with CAS from LIVE to
  *       REMOTE; read with acquire.</li>
@@ -61,9 +61,12 @@ final class Page {
     int capacity;
     /** The slot table lent to this carving, or null while not carved. */
     SlotTable table;
-    /** The slot table's memory; kept after retire (never null once set) so a racing reader cannot NPE. */
-    MemorySegment meta;
-    long linksOffset;
+    /**
+     * Offsets in {@link SlotTableMemory#ALL} of the table's state words and of its links; kept after
+     * retire, where a racing reader still finds mapped memory.
+     */
+    long statesAt;
+    long linksAt;
     /** The generation every slot of the next carving starts at: above every one ever handed out here. */
     int base = 1;
     /** Whether {@link #base} passed the largest generation: the page id is never carved again. */
@@ -106,30 +109,34 @@ final class Page {
         return offset + (long) slot * blockBytes;
     }
 
+    // Every access goes through the one constant segment of all slot tables, whose checks C2
+    // folds (SlotTableMemory); callers pass a slot below capacity, so it stays in this page's table.
+
     int lvState(int slot) {
-        return (int) STATE.getAcquire(meta, (long) slot << 2);
+        return (int) STATE.getAcquire(SlotTableMemory.ALL, statesAt + ((long) slot << 2));
     }
 
     // Plain accesses use the unaligned layouts: the table is 4-byte aligned by construction, and
     // they skip the alignment check on every access (atomic modes keep the aligned handle).
     int lpState(int slot) {
-        return meta.get(ValueLayout.JAVA_INT_UNALIGNED, (long) slot << 2);
+        return SlotTableMemory.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, statesAt + ((long) slot << 2));
     }
 
     void soState(int slot, int word) {
-        STATE.setRelease(meta, (long) slot << 2, word); // publishes the block's bytes and state to validators
+        // publishes the block's bytes and state to validators
+        STATE.setRelease(SlotTableMemory.ALL, statesAt + ((long) slot << 2), word);
     }
 
     boolean casState(int slot, int expected, int word) {
-        return STATE.compareAndSet(meta, (long) slot << 2, expected, word);
+        return STATE.compareAndSet(SlotTableMemory.ALL, statesAt + ((long) slot << 2), expected, word);
     }
 
     int lpLink(int slot) {
-        return meta.get(ValueLayout.JAVA_SHORT_UNALIGNED, linksOffset + ((long) slot << 1));
+        return SlotTableMemory.ALL.get(ValueLayout.JAVA_SHORT_UNALIGNED, linksAt + ((long) slot << 1));
     }
 
     void spLink(int slot, int next) {
-        meta.set(ValueLayout.JAVA_SHORT_UNALIGNED, linksOffset + ((long) slot << 1), (short) next);
+        SlotTableMemory.ALL.set(ValueLayout.JAVA_SHORT_UNALIGNED, linksAt + ((long) slot << 1), (short) next);
     }
 
     /** Pushes a slot on the owner-free list. Owner only. */

@@ -2,7 +2,6 @@ package dev.offheap.allocator.slab;
 
 import dev.offheap.allocator.Handles;
 import dev.offheap.allocator.OutOfOffHeapMemoryException;
-import dev.offheap.allocator.internal.MetadataMemory;
 import dev.offheap.allocator.region.Region;
 import dev.offheap.allocator.region.Span;
 
@@ -15,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The slab's pages and segments: carves pages out of segments the region lends, gives empty pages'
  * units back (and a segment with no page left back to the region), purges empty units, and lends
- * each carving an off-heap {@link SlotTable} from its metadata region ({@link MetadataMemory}).
+ * each carving an off-heap {@link SlotTable} from its lease of the slot-table mapping ({@link SlotTableMemory}).
  *
  * <h2>Generations across carvings</h2>
  * A page id (segment index, first unit) keeps one {@link Page} object for the allocator's life.
@@ -45,7 +44,7 @@ final class PageHeap {
     private final Region region;
     private final BlockMode mode;
     /** Metadata only (slot tables): never the region's memory. Closed at the allocator's close. */
-    private final MetadataMemory metadata;
+    private final SlotTableMemory.Lease metadata = new SlotTableMemory.Lease();
     @SuppressWarnings("unchecked")
     private final ArrayDeque<SlotTable>[] tables = new ArrayDeque[SizeClasses.COUNT];
     private final long[] capacityByClass = new long[SizeClasses.COUNT];
@@ -66,8 +65,6 @@ final class PageHeap {
      */
     private final java.util.BitSet notFull = new java.util.BitSet();
     /** {@link Segment#usedUnits} of a segment every unit of which a page holds. */
-    /** The metadata region's chunk and bump span: 1 MiB, about forty 16 B-class tables. */
-    static final long METADATA_CHUNK_BYTES = 1 << 20;
     private static final int ALL_UNITS = (int) ((1L << SegmentDescriptor.UNITS_PER_SEGMENT) - 1);
     private int segmentCount;
     private long metadataBytes;
@@ -80,9 +77,6 @@ final class PageHeap {
         this.name = name;
         this.region = region;
         this.mode = mode;
-        // Tables take at most 6/16 of a page; the region commits one chunk ahead of the next table.
-        this.metadata = new MetadataMemory(name + ".metadata", Math.max(4 * METADATA_CHUNK_BYTES, region.reservedBytes() / 2),
-                METADATA_CHUNK_BYTES, METADATA_CHUNK_BYTES, METADATA_CHUNK_BYTES);
         for (int c = 0; c < SizeClasses.COUNT; c++) {
             tables[c] = new ArrayDeque<>();
         }
@@ -175,8 +169,8 @@ final class PageHeap {
         page.sizeClass = sizeClass;
         page.blockBytes = blockBytes;
         page.table = table;
-        page.meta = table.memory;
-        page.linksOffset = table.linksOffset;
+        page.statesAt = table.statesAt;
+        page.linksAt = table.statesAt + table.linksOffset;
         page.base = base;
         fillStates(table.memory, capacity, SlotState.of(base, SlotState.FREE));
         page.freeHead = Page.END; // links are written a run at a time by Page.extend
@@ -478,14 +472,17 @@ final class PageHeap {
         return true;
     }
 
-    /** Closes the metadata's region: any racing access to a slot table throws IllegalStateException. */
+    /**
+     * Gives the slot tables' spans back to the OS and to the mapping's quarantine: a racing access
+     * to a table reads and writes memory no other allocator uses yet (it stays mapped).
+     */
     void closeMetadata() {
         metadata.close();
     }
 
     /**
-     * {@return off-heap bytes of slot tables, lent or pooled} Under the lock. The metadata region
-     * holds up to 2 MiB more committed: the rest of the span being cut, a chunk ready ahead.
+     * {@return off-heap bytes of slot tables, lent or pooled} Under the lock. Up to 1 MiB more
+     * of the lease's last span may be resident (the rest of the span being cut, once written).
      */
     long metadataBytes() {
         return metadataBytes;

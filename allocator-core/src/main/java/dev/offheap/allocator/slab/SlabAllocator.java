@@ -734,6 +734,11 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
                 | ((long) generation << Handles.GENERATION_SHIFT);
     }
 
+    /** Test hook: the page a handle of this allocator names. Package-private. */
+    Page pageForTest(long handle) {
+        return validation.pageOf(handle);
+    }
+
     /**
      * Test hook: the owner's free of {@code handle} as if its check had read LIVE just before a
      * remote free's CAS won the word (the race of the owner's plain free with a remote free), so a

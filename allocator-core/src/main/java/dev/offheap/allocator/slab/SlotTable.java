@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The off-heap metadata of one carving of a page: a state word per slot ({@link SlotState}), then
- * a free-list link per slot, in memory the allocator maps for metadata only (its metadata region, {@link dev.offheap.allocator.internal.MetadataMemory},
- * never the region that holds user blocks), so an overrun of a user block cannot reach it.
+ * a free-list link per slot, in the mapping of all slot tables ({@link SlotTableMemory}), never the
+ * region that holds user blocks, so an overrun of a user block cannot reach it.
  *
  * <pre>
  *  offset 0                          4 * capacity                      6 * capacity
@@ -33,6 +33,8 @@ final class SlotTable {
     final int sizeClass;
     final int capacity;
     final long linksOffset;
+    /** Offset of {@link #memory} in {@link SlotTableMemory#ALL}. */
+    final long statesAt;
     int highWater;
 
     SlotTable(MemorySegment memory, int sizeClass, int capacity) {
@@ -40,5 +42,6 @@ final class SlotTable {
         this.sizeClass = sizeClass;
         this.capacity = capacity;
         this.linksOffset = 4L * capacity;
+        this.statesAt = memory.address() - SlotTableMemory.ALL.address();
     }
 }

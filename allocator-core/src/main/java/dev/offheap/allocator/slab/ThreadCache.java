@@ -215,7 +215,7 @@ final class ThreadCache {
     /** The holder owns the page. */
     void freeLocal(Page page, int slot, long handle) {
         int live = SlotState.liveOf(handle);
-        if (page.lvState(slot) != live) {
+        if (page.lpState(slot) != live) {
             throw validation.reject(page, slot, handle, true);
         }
         completeLocalFree(page, slot, handle, live);
