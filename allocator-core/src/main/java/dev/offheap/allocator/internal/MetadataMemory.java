@@ -11,8 +11,8 @@ import java.lang.foreign.MemorySegment;
  * block cannot reach it. Two ways to take from it:
  * <ul>
  *   <li>{@link #allocate}: a slice cut by a bump pointer from spans of {@code bumpSpanBytes}, kept
- *       until {@link #close()}: for records that live as long as the allocator (slot tables its
- *       owner recycles, generation counters). Nothing is given back one by one.
+ *       until {@link #close()}: for records that live as long as the allocator (the free list's
+ *       generation counters). Nothing is given back one by one.
  *   <li>{@link #lend} and {@link #retire}: a span of whole chunks for a storage that is replaced
  *       while lock-free readers may still hold the old one (a hash table that grows). Retiring
  *       closes the span's scope first (a handshake with every thread, about 0.3 ms), so a reader

@@ -87,11 +87,11 @@ import java.util.Objects;
  * the region. The blocks live in the given region, under its limit. A debugging mode.
  *
  * <h2>Footprint</h2>
- * Off the Java heap, in a metadata region of the allocator's own (never next to user blocks), cut
- * into slot tables 1 MiB at a time with one more MiB committed ahead by the region's committer:
+ * Off the Java heap, in the JVM's one mapping of slot tables (never next to user blocks), cut
+ * into slot tables from 1 MiB spans of the allocator's own (written pages only are resident):
  * 6 bytes per slot of a carved page (a 4-byte state word, a 2-byte free-list link), so
  * {@code 6 / blockBytes} of the carved memory: 37.5 % at 16 B, 9.4 % at 64 B, 2.3 % at 256 B,
- * 0.6 % at 1 KiB, 0.04 % at 16 KiB, plus up to 2 MiB of span left and ready ahead. Slot tables of
+ * 0.6 % at 1 KiB, 0.04 % at 16 KiB, plus the written part of the last span. Slot tables of
  * empty pages are kept for reuse by the next page of their class. On the Java
  * heap, per page id (32 per segment) about {@value Page#HEAP_BYTES} bytes and per slot table about
  * {@value SlotTable#HEAP_BYTES}: about 0.2 % of the committed segments, whatever the block size.
@@ -588,8 +588,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
      *
      * @param heapBytes Java heap held by pages, slot tables and segments (an estimate from object
      *        sizes; caches and checked mode's per-slot data not included)
-     * @param offHeapBytes bytes of slot tables in the metadata region, lent or pooled (the region
-     *        commits in 1 MiB steps and keeps 1 MiB ready ahead: up to 2 MiB more is resident)
+     * @param offHeapBytes bytes of slot tables, lent or pooled (cut from 1 MiB spans: the rest of
+     *        the last span is resident only where it was written)
      */
     public record Footprint(long heapBytes, long offHeapBytes) {
     }
