@@ -686,6 +686,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             }
             closed = true; // volatile: racing calls see it at their next check
             unusable = true;
+            validation.markClosed(name); // before the tables go: what a racing call's reject throws
             long[] leaked = new long[SizeClasses.COUNT];
             for (Page page : heap.pages()) {
                 if (page == null || page.capacity == 0) {
@@ -737,6 +738,11 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     /** Test hook: the page a handle of this allocator names. Package-private. */
     Page pageForTest(long handle) {
         return validation.pageOf(handle);
+    }
+
+    /** Test hook: what a call that found {@code handle}'s slot not live throws, past every closed check. */
+    RuntimeException rejectForTest(long handle) {
+        return validation.reject(validation.pageOf(handle), SegmentDescriptor.slot(Handles.location(handle)), handle, false);
     }
 
     /**

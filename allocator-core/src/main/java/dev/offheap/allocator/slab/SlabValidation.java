@@ -19,6 +19,8 @@ final class SlabValidation {
     final long handleHigh;
     private final PageHeap heap;
     private final BlockMode mode;
+    /** The allocator's name once it closed, else null: what a call that raced the close throws. */
+    private volatile String closedAllocator;
 
     SlabValidation(PageHeap heap, BlockMode mode, HandleCheck check, int tag) {
         this.heap = heap;
@@ -71,6 +73,12 @@ final class SlabValidation {
      * @param freeing whether the handle was passed to a free
      */
     RuntimeException reject(Page page, int slot, long handle, boolean freeing) {
+        String closed = closedAllocator;
+        if (closed != null) {
+            // A call that passed its closed check as close() ran: the slot tables it reads were
+            // given back (they read zero), so the word says nothing about the handle.
+            return new IllegalStateException("allocator is closed: allocator=" + closed);
+        }
         int capacity = page.capacity;
         int current;
         if (capacity == 0) {
@@ -81,6 +89,11 @@ final class SlabValidation {
             current = SlotState.highestIssued(page.lvState(slot));
         }
         return check.reject(handle, current, false, freeing, page.blockBytes, mode.site(page, slot));
+    }
+
+    /** From the allocator's close, before its slot tables are given back. */
+    void markClosed(String allocator) {
+        closedAllocator = allocator;
     }
 
     /**

@@ -82,9 +82,19 @@ class SlotTableMemoryTest {
             Page page = slab.pageForTest(handle);
             int slot = SegmentDescriptor.slot(dev.offheap.allocator.Handles.location(handle));
             require(page.lvState(slot) == SlotState.liveOf(handle), () -> "control: the word is LIVE while open");
+            long freed = slab.allocate(64);
+            slab.free(freed);
+            RuntimeException open = slab.rejectForTest(freed);
+            require(open instanceof dev.offheap.allocator.DoubleFreeException
+                    || open instanceof dev.offheap.allocator.UseAfterFreeException, () -> "control, open: " + open);
             slab.close();
             require(page.lvState(slot) == 0, () -> "after close: " + page.lvState(slot));
             page.soState(slot, 1); // what a racing free's store would do: lands in quarantined memory
+            // A call that raced the close and found the zeroed word is told the allocator closed,
+            // not that its handle is foreign.
+            RuntimeException closed = slab.rejectForTest(handle);
+            require(closed instanceof IllegalStateException && closed.getMessage().contains("allocator is closed"),
+                    () -> "after close: " + closed);
             System.out.println("ok");
         }
     }
