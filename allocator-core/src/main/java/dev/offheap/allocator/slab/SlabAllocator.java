@@ -117,6 +117,8 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
     private final PageHeap heap;
     private final SlabValidation validation;
     private final CacheDirectory directory;
+    /** The directory's table of platform threads' caches, held here for the fast paths. */
+    private final ThreadCache[] platformCaches;
     /** Whether a platform thread holds a cache of its own; else every thread borrows a pooled one. */
     private final boolean perThreadCaches;
     private volatile boolean closed;
@@ -147,6 +149,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         this.heap = new PageHeap(b.name, region, mode);
         this.validation = new SlabValidation(heap, mode, check, Handles.nextTag());
         this.directory = new CacheDirectory(() -> new ThreadCache(heap, mode, validation), b.pooledCaches);
+        this.platformCaches = directory.byThreadTable();
         this.perThreadCaches = b.perThreadCaches;
         heap.beforeCarve(directory::reclaimBeforeCarve);
         if (b.checked && b.region != null) {
@@ -198,7 +201,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
         ensureOpen();
         int sizeClass = SizeClasses.classOf(byteSize + extraBytes);
         Thread thread = Thread.currentThread();
-        ThreadCache cache = directory.platform(thread);
+        ThreadCache cache = CacheDirectory.platform(platformCaches, thread);
         if (cache != null) {
             return cache.allocate(sizeClass, byteSize);
         }
@@ -237,7 +240,7 @@ public final class SlabAllocator implements HandleAllocator, MeteredAllocator {
             throw validation.reject(page, slot, handle, true);
         }
         Thread thread = Thread.currentThread();
-        ThreadCache cache = directory.platform(thread);
+        ThreadCache cache = CacheDirectory.platform(platformCaches, thread);
         if (cache == null) {
             freeElsewhere(thread, page, slot, handle);
         } else if (page.owner == cache) {
