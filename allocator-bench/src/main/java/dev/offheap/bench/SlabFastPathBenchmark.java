@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -34,8 +35,14 @@ import java.util.concurrent.TimeUnit;
 public class SlabFastPathBenchmark {
     private static final long SIZE = 64;
 
+    /** Blocks per invocation of the batch variants. */
+    private static final int BATCH = 256;
+
     private SlabAllocator slab;
     private OffHeap offHeap;
+    private final long[] batch = new long[BATCH];
+    /** A fixed shuffle: the batch variants free in this order, so few freed neighbours are adjacent. */
+    private final int[] freeOrder = BatchFreeBenchmark.permutation(BATCH, 0x5EED_0002L);
 
     @Setup
     public void setUp() {
@@ -106,5 +113,35 @@ public class SlabFastPathBenchmark {
         s.set(ValueLayout.JAVA_BYTE, SIZE - 1, (byte) 2);
         slab.free(h);
         return h;
+    }
+
+    /**
+     * {@value #BATCH} blocks of 64 B allocated, then freed in a shuffled order, on the defaults
+     * (zeroing on): the slots come back in no address order, so the refill that zeroes them finds
+     * few runs of neighbours. Per block.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long offHeapBatchShuffledFree() {
+        for (int i = 0; i < BATCH; i++) {
+            batch[i] = offHeap.allocate(SIZE);
+        }
+        for (int i = 0; i < BATCH; i++) {
+            offHeap.free(batch[freeOrder[i]]);
+        }
+        return batch[0];
+    }
+
+    /** The same through malloc/free via FFM. Per block. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long mallocBatchShuffledFree() {
+        for (int i = 0; i < BATCH; i++) {
+            batch[i] = MallocBlocks.malloc(SIZE);
+        }
+        for (int i = 0; i < BATCH; i++) {
+            MallocBlocks.freeAddress(batch[freeOrder[i]]);
+        }
+        return batch[0];
     }
 }

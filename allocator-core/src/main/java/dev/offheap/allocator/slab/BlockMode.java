@@ -15,14 +15,18 @@ import java.lang.foreign.MemorySegment;
 abstract sealed class BlockMode permits PlainBlocks, CheckedBlocks {
     /** Bytes added to a request before its size class is chosen (the canary in checked mode). */
     final int extraBytes;
+    /** Whether a refill zeroes the blocks it links ({@link Page#refill}): plain mode with zeroing on. */
+    final boolean zeroOnRefill;
 
-    BlockMode(int extraBytes) {
+    BlockMode(int extraBytes, boolean zeroOnRefill) {
         this.extraBytes = extraBytes;
+        this.zeroOnRefill = zeroOnRefill;
     }
 
     /**
-     * Prepares a slot just taken off a free list for a block of {@code byteSize} bytes: zeroes it,
-     * or (checked) verifies its poison, zeroes it, writes the canary and opens its scope.
+     * Prepares a slot just taken off a free list for a block of {@code byteSize} bytes: (plain)
+     * records its site if sites are tracked, its bytes already zeroed by the refill; (checked)
+     * verifies its poison, zeroes it, writes the canary and opens its scope.
      *
      * @throws HeapCorruptionException (checked) if the free block was written; the slot has then
      *         been re-poisoned and put back on the owner-free list

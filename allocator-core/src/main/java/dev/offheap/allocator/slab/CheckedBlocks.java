@@ -24,7 +24,7 @@ final class CheckedBlocks extends BlockMode {
     private final AtomicLong corruptions = new AtomicLong();
 
     CheckedBlocks(String allocator) {
-        super(BlockChecks.CANARY_BYTES);
+        super(BlockChecks.CANARY_BYTES, false); // zeroes in prepare, after it verified the poison
         this.allocator = allocator;
     }
 

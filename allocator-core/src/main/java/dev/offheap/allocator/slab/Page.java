@@ -1,5 +1,7 @@
 package dev.offheap.allocator.slab;
 
+import dev.offheap.allocator.internal.Zeroing;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -84,7 +86,10 @@ final class Page {
      */
     int extent;
     int used;
-    /** Slots at or above this index have not held a block since their memory was known zero. */
+    /**
+     * Slots at or above this index are not linked and have not held a block since their memory was
+     * known zero: {@link #refill} zeroes only the never-linked slots below it.
+     */
     int fresh;
     /** Whether a slot was freed (or the page carved) since the holder last purged its free slots. */
     boolean purgeable;
@@ -146,13 +151,14 @@ final class Page {
     }
 
     /**
-     * Bytes of blocks {@link #extend} links onto the allocation list at a time: one OS page, as
+     * Bytes of blocks one {@link #refill} links onto the allocation list at most: one OS page, as
      * mimalloc extends a page's free list. A thread that frees what it allocates cycles through
      * the slots linked so far (the owner-free list becomes the allocation list before anything
-     * more is linked), so this bounds the memory that cycle keeps touching per size class.
+     * more is linked), so this bounds the memory that cycle keeps touching per size class, and the
+     * zeroing one refill does.
      */
     static final int EXTEND_BYTES = 4096;
-    /** The fewest and most slots one {@link #extend} links. */
+    /** The fewest and most slots one {@link #refill} links. */
     static final int MIN_EXTEND_SLOTS = 4;
     static final int MAX_EXTEND_SLOTS = 256;
 
@@ -161,37 +167,91 @@ final class Page {
      * (slots used before, their memory warm), else the next run of never-linked slots. The
      * allocation list must be empty. Owner only.
      *
+     * <p>With {@code zero}, every block the new list holds reads zero when this returns: blocks
+     * are zeroed here, a run of neighbours at a time, not one by one as they are handed out (a
+     * 64-byte zeroing copy in the allocate path cost ≈ 9 ns of 26 with its call and spills). The
+     * allocation list holds only blocks no one owns, so nothing legitimate writes them before they
+     * are handed out.
+     *
+     * @param zero whether the blocks handed out must read zero
      * @return false if the page has no free slot
      */
-    boolean refill() {
-        return swapLocal() || extend();
+    boolean refill(boolean zero) {
+        return swapLocal(zero) || extend(zero);
+    }
+
+    private int slotsPerRefill() {
+        return Math.max(MIN_EXTEND_SLOTS, Math.min(MAX_EXTEND_SLOTS, EXTEND_BYTES / blockBytes));
     }
 
     /** Links the next run of never-linked slots as the allocation list (which is empty); false if none is left. */
-    private boolean extend() {
+    private boolean extend(boolean zero) {
         int start = extent;
         if (start >= capacity) {
             return false;
         }
-        int slots = Math.max(MIN_EXTEND_SLOTS, Math.min(MAX_EXTEND_SLOTS, EXTEND_BYTES / blockBytes));
-        int end = Math.min(capacity, start + slots);
+        int end = Math.min(capacity, start + slotsPerRefill());
         for (int slot = start; slot < end - 1; slot++) {
             spLink(slot, slot + 1); // address order
         }
         spLink(end - 1, END);
+        if (zero && start < fresh) {
+            zeroSlots(start, Math.min(end, fresh) - 1);
+        }
+        fresh = Math.max(fresh, end);
         freeHead = start;
         extent = end;
         return true;
     }
 
-    /** Makes the owner-free list the allocation list; false if both are empty. Owner only. */
-    private boolean swapLocal() {
-        if (localHead == END) {
+    /**
+     * Makes the owner-free list the allocation list (with {@code zero}: its first
+     * {@link #slotsPerRefill} slots, zeroed, which bounds one refill's work); false if both are
+     * empty. Owner only.
+     */
+    private boolean swapLocal(boolean zero) {
+        int head = localHead;
+        if (head == END) {
             return false;
         }
-        freeHead = localHead;
-        localHead = END;
+        if (!zero) {
+            freeHead = head; // O(1): walking the list cost ≈ 2 ns per allocation at 64 B
+            localHead = END;
+            return true;
+        }
+        int limit = slotsPerRefill();
+        int last = head;
+        int taken = 1;
+        int low = head; // the run of neighbouring slots taken so far, zeroed in one call
+        int high = head;
+        while (true) {
+            int next = lpLink(last);
+            if (next == END || taken == limit) {
+                zeroSlots(low, high);
+                localHead = next;
+                break;
+            }
+            // Frees of neighbours in either order make one run.
+            if (next == high + 1) {
+                high = next;
+            } else if (next == low - 1) {
+                low = next;
+            } else {
+                zeroSlots(low, high);
+                low = next;
+                high = next;
+            }
+            last = next;
+            taken++;
+        }
+        spLink(last, END);
+        freeHead = head;
         return true;
+    }
+
+    /** Zeroes the blocks of slots {@code [low, high]}. Through the span's scoped segment: a closed region throws, never crashes. */
+    private void zeroSlots(int low, int high) {
+        Zeroing.zero(memory, blockOffset(low), (long) (high - low + 1) * blockBytes);
     }
 
     boolean hasFree() {

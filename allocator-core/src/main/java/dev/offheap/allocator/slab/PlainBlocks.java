@@ -1,35 +1,28 @@
 package dev.offheap.allocator.slab;
 
 import dev.offheap.allocator.HeapCorruptionException;
-import dev.offheap.allocator.internal.Zeroing;
 
 import java.lang.foreign.MemorySegment;
 
 /**
- * The default mode: a block is zeroed when handed out (unless its slot has not been used since its
- * memory was known zero, or zeroing is off), through its span's scoped segment; its segment is a
- * slice of the span's; frees are a plain release store.
+ * The default mode: blocks are zeroed (unless zeroing is off) by the refill that puts them on a
+ * page's allocation list, a run of neighbours at a time, through the span's scoped segment
+ * ({@link Page#refill}); slots not used since their memory was known zero are not zeroed again.
+ * A block's segment is a slice of the span's; frees are a plain release store.
  */
 final class PlainBlocks extends BlockMode {
-    private final boolean zeroing;
     private final boolean trackSites;
     private final String allocator;
 
     PlainBlocks(boolean zeroing, boolean trackSites, String allocator) {
-        super(0);
-        this.zeroing = zeroing;
+        super(0, zeroing);
         this.trackSites = trackSites;
         this.allocator = allocator;
     }
 
     @Override
     void prepare(Page page, int slot, long byteSize) {
-        if (slot >= page.fresh) {
-            page.fresh = slot + 1; // never used since its memory was committed or purged: reads zero
-        } else if (zeroing) {
-            // Through the span's segment: if the region closed meanwhile this throws, never crashes.
-            Zeroing.zero(page.memory, page.blockOffset(slot), page.blockBytes);
-        }
+        // Nothing to zero: the refill that linked the slot zeroed it (Page#refill).
         if (trackSites) {
             recordSite(page, slot, byteSize);
         }

@@ -153,7 +153,7 @@ final class ThreadCache {
         drainInbox();
         flushOutgoing();
         Page page = current[sizeClass];
-        if (page == null || !page.refill()) {
+        if (page == null || !page.refill(mode.zeroOnRefill)) {
             page = nextPage(sizeClass, page);
         }
         int slot = page.freeHead;
@@ -178,7 +178,7 @@ final class ThreadCache {
         page.listed = true;
         makeCurrent(sizeClass, page);
         if (page.freeHead == Page.END) {
-            page.refill();
+            page.refill(mode.zeroOnRefill);
         }
         return page;
     }
