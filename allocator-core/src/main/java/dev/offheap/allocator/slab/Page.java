@@ -180,8 +180,16 @@ final class Page {
         return swapLocal(zero) || extend(zero);
     }
 
-    private int slotsPerRefill() {
-        return Math.max(MIN_EXTEND_SLOTS, Math.min(MAX_EXTEND_SLOTS, EXTEND_BYTES / blockBytes));
+    /**
+     * The most bytes one refill zeroes: what one allocate of the largest class zeroed when blocks
+     * were zeroed as they were handed out, so batching adds no longer stall than that.
+     */
+    static final int MAX_ZERO_BYTES = 64 * 1024;
+
+    /** {@return the most slots one refill links; fewer (at least one) where it must zero them} */
+    private int slotsPerRefill(boolean zeroing) {
+        int slots = Math.max(MIN_EXTEND_SLOTS, Math.min(MAX_EXTEND_SLOTS, EXTEND_BYTES / blockBytes));
+        return zeroing ? Math.max(1, Math.min(slots, MAX_ZERO_BYTES / blockBytes)) : slots;
     }
 
     /** Links the next run of never-linked slots as the allocation list (which is empty); false if none is left. */
@@ -190,7 +198,7 @@ final class Page {
         if (start >= capacity) {
             return false;
         }
-        int end = Math.min(capacity, start + slotsPerRefill());
+        int end = Math.min(capacity, start + slotsPerRefill(zero && start < fresh));
         for (int slot = start; slot < end - 1; slot++) {
             spLink(slot, slot + 1); // address order
         }
@@ -206,8 +214,8 @@ final class Page {
 
     /**
      * Makes the owner-free list the allocation list (with {@code zero}: its first
-     * {@link #slotsPerRefill} slots, zeroed, which bounds one refill's work); false if both are
-     * empty. Owner only.
+     * {@link #slotsPerRefill} slots, zeroed, so one refill zeroes at most {@link #MAX_ZERO_BYTES});
+     * false if both are empty. Owner only.
      */
     private boolean swapLocal(boolean zero) {
         int head = localHead;
@@ -219,7 +227,7 @@ final class Page {
             localHead = END;
             return true;
         }
-        int limit = slotsPerRefill();
+        int limit = slotsPerRefill(true);
         int last = head;
         int taken = 1;
         int low = head; // the run of neighbouring slots taken so far, zeroed in one call

@@ -131,4 +131,40 @@ class SlabRefillZeroingTest {
             return dirty;
         }
     }
+
+    /**
+     * A refill that zeroes takes at most {@code Page.MAX_ZERO_BYTES} of blocks off the owner-free
+     * list (two 32 KiB blocks), so batching adds no longer stall than one 64 KiB allocate had;
+     * without zeroing it takes the whole list (the control: all four).
+     */
+    @Test
+    void aZeroingRefillTakesAtMostSixtyFourKibibytesOfBlocks() {
+        assertEquals(Page.MAX_ZERO_BYTES / 32768, linkedAfterReuse(true), "slots a zeroing refill linked");
+        assertEquals(4, linkedAfterReuse(false), "control: slots a refill without zeroing linked");
+    }
+
+    /** Four 32 KiB blocks of one page allocated and freed, one allocated again: slots the refill linked. */
+    private static int linkedAfterReuse(boolean zeroing) {
+        try (SlabAllocator slab = SlabAllocator.builder().reserve(1L << 30).zeroing(zeroing).build()) {
+            long[] blocks = new long[4];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = slab.allocate(32768);
+            }
+            Page page = slab.pageForTest(blocks[0]);
+            for (long h : blocks) {
+                assertEquals(page, slab.pageForTest(h), "the four blocks share a page");
+            }
+            for (long h : blocks) {
+                slab.free(h);
+            }
+            long again = slab.allocate(32768);
+            assertEquals(page, slab.pageForTest(again));
+            int linked = 1; // the one handed out
+            for (int slot = page.freeHead; slot != Page.END; slot = page.lpLink(slot)) {
+                linked++;
+            }
+            slab.free(again);
+            return linked;
+        }
+    }
 }
