@@ -198,12 +198,13 @@ final class Page {
         if (start >= capacity) {
             return false;
         }
-        int end = Math.min(capacity, start + slotsPerRefill(zero && start < fresh));
+        boolean dirty = zero && start < fresh; // some of the run held blocks since its memory was zero
+        int end = Math.min(capacity, start + slotsPerRefill(dirty));
         for (int slot = start; slot < end - 1; slot++) {
             spLink(slot, slot + 1); // address order
         }
         spLink(end - 1, END);
-        if (zero && start < fresh) {
+        if (dirty) {
             zeroSlots(start, Math.min(end, fresh) - 1);
         }
         fresh = Math.max(fresh, end);
